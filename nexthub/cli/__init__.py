@@ -1,0 +1,1 @@
+"""The ``nexthub`` command: the terminal face of NextHub."""

@@ -1,0 +1,212 @@
+"""``nexthub chat``: talk to a local model in the terminal.
+
+Interactive by default; ``-p PROMPT`` answers once and exits (for scripts).
+Ctrl-C while the model writes stops that answer and keeps what it wrote;
+Ctrl-C or Ctrl-D at the prompt leaves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from nexthub.cli.progress import ProgressLine
+from nexthub.engine import (
+    ChatFinished,
+    ChatMessage,
+    ContextTrimmed,
+    Engine,
+    LoadSettings,
+    SamplingSettings,
+    TextDelta,
+)
+from nexthub.engine.hardware import free_gpu_memory, read_system_facts
+from nexthub.errors import NextHubError
+from nexthub.models import InstalledModel, ModelRegistry, check_fits_in_memory, inspect_gguf
+from nexthub.paths import AppPaths
+
+#: Context assumed by the memory check when --ctx 0 asks for the model's own.
+ESTIMATE_CONTEXT = 4096
+HELP_TEXT = "Commands: /new starts a new conversation, /exit leaves. Ctrl-C stops an answer."
+
+
+def register(commands: Any) -> None:
+    """Add the ``chat`` sub-command."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "chat", help="chat with a local model", description=__doc__
+    )
+    parser.add_argument("--model", "-m", help="installed model id, or a path to a .gguf file")
+    parser.add_argument("--prompt", "-p", help="answer this one prompt, print it and exit")
+    parser.add_argument("--system", "-s", help="system prompt")
+    load = parser.add_argument_group("loading")
+    load.add_argument("--ctx", type=int, default=4096, help="context size in tokens (default 4096)")
+    load.add_argument("--threads", type=int, help="generation threads (default: physical cores)")
+    load.add_argument(
+        "--gpu-layers", default="auto", help="layers on the GPU: a number, or auto (default)"
+    )
+    sampling = parser.add_argument_group("sampling")
+    sampling.add_argument("--temperature", type=float, default=0.7)
+    sampling.add_argument("--top-p", type=float, default=0.95)
+    sampling.add_argument("--top-k", type=int, default=40)
+    sampling.add_argument("--min-p", type=float, default=0.05)
+    sampling.add_argument("--repeat-penalty", type=float, default=1.1)
+    sampling.add_argument("--seed", type=int)
+    sampling.add_argument("--max-tokens", type=int, default=1024)
+    sampling.add_argument("--stop", action="append", default=[], help="stop string (repeatable)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the model, then answer once or converse."""
+    load_settings = _load_settings(args)
+    sampling = _sampling_settings(args)
+    with Engine() as engine:
+        free_vram = free_gpu_memory(engine.probe_hardware()) if load_settings.gpu_layers else 0
+        model_path = resolve_model_path(
+            args.model,
+            AppPaths.from_environment(),
+            context=load_settings.context_size or ESTIMATE_CONTEXT,
+            free_vram=free_vram,
+        )
+        progress = ProgressLine(f"Loading {model_path.name}")
+        engine.load(model_path, load_settings, on_progress=progress.update)
+        progress.done()
+        history: list[ChatMessage] = [ChatMessage("system", args.system)] if args.system else []
+        if args.prompt is not None:
+            history.append(ChatMessage("user", args.prompt))
+            finished = stream_answer(engine, history, sampling, sys.stdout)
+            return 0 if finished.finish_reason != "error" else 1
+        return _converse(engine, history, sampling)
+
+
+def resolve_model_path(
+    model: str | None, paths: AppPaths, *, context: int = 4096, free_vram: int = 0
+) -> Path:
+    """A model id from the registry, a .gguf path, or the default model, checked.
+
+    The file's header is inspected, and its memory needs compared with what is
+    free, before llama.cpp ever sees it: a bad or oversized file gets a clear
+    error here instead of a crash in the worker.
+    """
+    if model and (model.endswith(".gguf") or Path(model).expanduser().is_file()):
+        path = Path(model).expanduser()
+    else:
+        registry = ModelRegistry(paths)
+        chosen: InstalledModel = registry.get(model) if model else registry.default()
+        path = chosen.path
+    info = inspect_gguf(path)
+    check_fits_in_memory(info, context, read_system_facts().ram_available_bytes, free_vram)
+    return path
+
+
+def stream_answer(
+    engine: Engine, history: list[ChatMessage], sampling: SamplingSettings, out: TextIO
+) -> ChatFinished:
+    """Print the answer as it streams; Ctrl-C stops it. Appends the answer to ``history``."""
+    finished: ChatFinished | None = None
+    with _ctrl_c_cancels(engine):
+        for event in engine.chat(history, sampling):
+            if isinstance(event, TextDelta):
+                out.write(event.text)
+                out.flush()
+            elif isinstance(event, ContextTrimmed):
+                print(
+                    f"[{event.dropped_messages} earlier messages no longer fit in the "
+                    "context and were left out]",
+                    file=sys.stderr,
+                )
+            elif isinstance(event, ChatFinished):
+                finished = event
+    assert finished is not None, "an answer always ends with ChatFinished"
+    out.write("\n")
+    out.flush()
+    if finished.finish_reason == "cancelled":
+        print("[stopped]", file=sys.stderr)
+    elif finished.finish_reason == "length":
+        print("[answer cut short: token limit reached]", file=sys.stderr)
+    elif finished.finish_reason == "error":
+        print(f"nexthub: {finished.error}", file=sys.stderr)
+    if finished.text:
+        history.append(ChatMessage("assistant", finished.text))
+    return finished
+
+
+@contextlib.contextmanager
+def _ctrl_c_cancels(engine: Engine) -> Iterator[None]:
+    """While an answer streams, Ctrl-C cancels it instead of interrupting the program.
+
+    A KeyboardInterrupt raised inside the engine's stream would tear the stream
+    down mid-read; a signal handler that asks for a cancel lets the answer end
+    normally, with the text written so far.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: engine.cancel())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _converse(engine: Engine, history: list[ChatMessage], sampling: SamplingSettings) -> int:
+    system = [m for m in history if m.role == "system"]
+    print(HELP_TEXT, file=sys.stderr)
+    while True:
+        try:
+            line = input(">>> ")
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
+            return 0
+        text = line.strip()
+        if not text:
+            continue
+        if text in {"/exit", "/quit", "/bye"}:
+            return 0
+        if text == "/new":
+            history[:] = list(system)
+            print("[new conversation]", file=sys.stderr)
+            continue
+        if text in {"/help", "/?"}:
+            print(HELP_TEXT, file=sys.stderr)
+            continue
+        history.append(ChatMessage("user", line))
+        stream_answer(engine, history, sampling, sys.stdout)
+
+
+def _load_settings(args: argparse.Namespace) -> LoadSettings:
+    gpu_layers: int | str = args.gpu_layers
+    if gpu_layers != "auto":
+        try:
+            gpu_layers = int(gpu_layers)
+        except ValueError:
+            raise NextHubError("--gpu-layers takes a number or 'auto'.") from None
+    if args.ctx < 0:
+        raise NextHubError("--ctx must be 0 (the model's own) or more.")
+    return LoadSettings(
+        context_size=args.ctx,
+        threads=args.threads,
+        gpu_layers=gpu_layers,  # type: ignore[arg-type]
+    )
+
+
+def _sampling_settings(args: argparse.Namespace) -> SamplingSettings:
+    try:
+        return SamplingSettings(
+            temperature=args.temperature,
+            top_p=args.top_p,
+            top_k=args.top_k,
+            min_p=args.min_p,
+            repeat_penalty=args.repeat_penalty,
+            seed=args.seed,
+            max_tokens=args.max_tokens,
+            stop=tuple(args.stop),
+        )
+    except ValueError as exc:
+        raise NextHubError(f"Bad sampling setting: {exc}.") from None

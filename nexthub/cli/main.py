@@ -1,0 +1,71 @@
+"""Entry point of the ``nexthub`` command: parse arguments, run, report errors.
+
+Every failure a user can cause prints one clear line and exits non-zero;
+``--debug`` adds the traceback. An unexpected exception is a bug, reported as
+such with a pointer to ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+
+from nexthub import __version__
+from nexthub.cli import chat_command, doctor_command, models_command
+from nexthub.errors import NextHubError
+
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full command tree (also used to generate the CLI docs)."""
+    parser = argparse.ArgumentParser(
+        prog="nexthub",
+        description="NextHub: chat with GGUF models on your own machine. Nothing leaves it.",
+    )
+    parser.add_argument("--version", action="version", version=f"nexthub {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chat_command.register(commands)
+    models_command.register(commands)
+    doctor_command.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
+    if args.command is None:
+        parser.print_help()
+        print(
+            "\nThe desktop app is not part of this version yet: start with `nexthub chat`.",
+            file=sys.stderr,
+        )
+        return 0
+    try:
+        status: int = args.run(args)
+        return status
+    except NextHubError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"nexthub: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(
+                "nexthub: internal error (a bug in NextHub). Run again with --debug for details.",
+                file=sys.stderr,
+            )
+        return EXIT_INTERNAL

@@ -1,0 +1,57 @@
+"""The local engine: runs GGUF models through llama.cpp in a worker process.
+
+Public API::
+
+    with Engine() as engine:
+        engine.load(path, LoadSettings(context_size=4096), on_progress=print)
+        for event in engine.chat([ChatMessage("user", "Hi")], SamplingSettings()):
+            ...  # ContextTrimmed?, TextDelta*, then ChatFinished
+
+Importing this package does not load llama.cpp; only the worker process does.
+"""
+
+from nexthub.engine.client import Engine
+from nexthub.engine.errors import (
+    ContextOverflowError,
+    EngineError,
+    ModelLoadError,
+    NoModelLoadedError,
+    WorkerCrashedError,
+)
+from nexthub.engine.types import (
+    AUTO,
+    ChatEvent,
+    ChatFinished,
+    ChatMessage,
+    ContextTrimmed,
+    DeviceInfo,
+    HardwareReport,
+    LoadSettings,
+    ModelInfo,
+    SamplingSettings,
+    TextDelta,
+    Timings,
+    Usage,
+)
+
+__all__ = [
+    "AUTO",
+    "ChatEvent",
+    "ChatFinished",
+    "ChatMessage",
+    "ContextOverflowError",
+    "ContextTrimmed",
+    "DeviceInfo",
+    "Engine",
+    "EngineError",
+    "HardwareReport",
+    "LoadSettings",
+    "ModelInfo",
+    "ModelLoadError",
+    "NoModelLoadedError",
+    "SamplingSettings",
+    "TextDelta",
+    "Timings",
+    "Usage",
+    "WorkerCrashedError",
+]

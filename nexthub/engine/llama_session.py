@@ -1,0 +1,447 @@
+"""One loaded model inside the worker process, driven through llama.cpp's C API.
+
+Why the C API and not ``llama_cpp.Llama``: Llama's completion loop
+re-detokenizes the whole answer on every token (quadratic), allocates a
+``n_batch x n_vocab`` float array of scores we never read, and has no hook to
+report or cancel loading. Here each step is: decode one token, sample natively
+(llama.cpp's sampler chain reads the logits in place), turn only the new token
+into bytes, check stop strings on a short tail. Python work per token is a
+handful of ctypes calls, flat however long the answer grows.
+
+This module imports llama_cpp and must only be imported in the worker.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import llama_cpp.llama_cpp as llama
+
+from nexthub.engine.answer_text import AnswerText
+from nexthub.engine.chat_template import ChatTemplate
+from nexthub.engine.context_policy import (
+    TrimMemory,
+    TrimPlan,
+    answer_reserve,
+    plan_context,
+    remember_cut,
+)
+from nexthub.engine.errors import EngineError, ModelLoadError
+from nexthub.engine.types import (
+    ChatFinished,
+    ChatMessage,
+    ContextTrimmed,
+    FinishReason,
+    LoadSettings,
+    ModelInfo,
+    SamplingSettings,
+    TextDelta,
+    Timings,
+    Usage,
+)
+
+#: Receives each event of an answer as it happens.
+Emit = Callable[[ContextTrimmed | TextDelta], None]
+#: Polled between tokens and between prompt batches: True means stop now.
+ShouldStop = Callable[[], bool]
+#: Gets load progress (0..1); returns False to abort loading.
+OnProgress = Callable[[float], bool]
+
+_PIECE_BUFFER = 256
+_REPEAT_WINDOW = 64
+#: Candidates kept before the repeat penalty when top-k is off.
+_GREEDY_PENALTY_TOP_K = 100
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """Settings resolved for this machine (threads and GPU layers as numbers)."""
+
+    path: Path
+    settings: LoadSettings
+    threads: int
+    batch_threads: int
+    gpu_layers: int
+
+
+class LlamaSession:
+    """A model and its context, with the tokens currently held in the KV cache."""
+
+    def __init__(self, plan: LoadPlan, on_progress: OnProgress) -> None:
+        self._plan = plan
+        self._model: llama.llama_model_p | None = None
+        self._ctx: llama.llama_context_p | None = None
+        self._cached: list[int] = []  # tokens whose keys/values are in the KV cache
+        self._trim_memory: TrimMemory | None = None
+        self._eog_biases: ctypes.Array[llama.llama_logit_bias] | None = None
+        self._piece_buffer = ctypes.create_string_buffer(_PIECE_BUFFER)
+        self._one_token = (llama.llama_token * 1)()
+        self._load(on_progress)
+        assert self._model is not None
+        self._vocab: llama.llama_vocab_p = llama.llama_model_get_vocab(self._model)
+        self._add_bos: bool = bool(llama.llama_vocab_get_add_bos(self._vocab))
+        self._n_vocab: int = llama.llama_vocab_n_tokens(self._vocab)
+        self._template: ChatTemplate = ChatTemplate.from_gguf(
+            self._meta("tokenizer.chat_template"),
+            bos_token=self._token_text(llama.llama_vocab_bos(self._vocab)),
+            eos_token=self._token_text(llama.llama_vocab_eos(self._vocab)),
+        )
+
+    # -- loading ------------------------------------------------------------------
+
+    def _load(self, on_progress: OnProgress) -> None:
+        plan = self._plan
+        model_params = llama.llama_model_default_params()
+        model_params.n_gpu_layers = plan.gpu_layers
+        cancelled = False
+
+        def progress(fraction: float, _user_data: ctypes.c_void_p) -> bool:
+            nonlocal cancelled
+            keep_going = on_progress(float(fraction))
+            cancelled = not keep_going
+            return keep_going
+
+        callback = llama.llama_progress_callback(progress)  # must outlive the load call
+        model_params.progress_callback = callback
+        model = llama.llama_model_load_from_file(str(plan.path).encode(), model_params)
+        if not model:
+            if cancelled:
+                raise ModelLoadError("Loading the model was cancelled.")
+            raise ModelLoadError(f"llama.cpp could not load {plan.path.name}.")
+        self._model = model
+
+        n_ctx_train = llama.llama_model_n_ctx_train(model)
+        n_ctx = plan.settings.context_size or min(n_ctx_train, plan.settings.max_auto_context)
+        ctx_params = llama.llama_context_default_params()
+        ctx_params.n_ctx = n_ctx
+        ctx_params.n_batch = min(plan.settings.batch_size, n_ctx)
+        ctx_params.n_ubatch = min(plan.settings.batch_size, n_ctx)
+        ctx_params.n_threads = plan.threads
+        ctx_params.n_threads_batch = plan.batch_threads
+        ctx_params.flash_attn_type = (
+            llama.LLAMA_FLASH_ATTN_TYPE_AUTO
+            if plan.settings.flash_attention
+            else llama.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        )
+        ctx_params.no_perf = True
+        ctx = llama.llama_init_from_model(model, ctx_params)
+        if not ctx:
+            self.close()
+            raise ModelLoadError(
+                f"The model loaded, but a {n_ctx}-token context did not fit in memory. "
+                "Try a smaller context size or fewer GPU layers."
+            )
+        self._ctx = ctx
+        self._n_ctx = llama.llama_n_ctx(ctx)
+        self._n_batch = int(ctx_params.n_batch)
+
+    def info(self) -> ModelInfo:
+        """What was loaded, with the settings as resolved."""
+        assert self._model is not None
+        desc = ctypes.create_string_buffer(256)
+        llama.llama_model_desc(self._model, desc, len(desc))
+        return ModelInfo(
+            path=self._plan.path,
+            description=desc.value.decode("utf-8", "replace"),
+            context_size=self._n_ctx,
+            training_context=llama.llama_model_n_ctx_train(self._model),
+            gpu_layers=self._plan.gpu_layers,
+            layer_count=llama.llama_model_n_layer(self._model),
+            threads=self._plan.threads,
+            batch_threads=self._plan.batch_threads,
+            template_source=self._template.source,
+            size_bytes=llama.llama_model_size(self._model),
+            parameter_count=llama.llama_model_n_params(self._model),
+        )
+
+    def close(self) -> None:
+        """Free the context and the model (all their memory, CPU and GPU)."""
+        if self._ctx:
+            llama.llama_free(self._ctx)
+            self._ctx = None
+        if self._model:
+            llama.llama_model_free(self._model)
+            self._model = None
+        self._cached = []
+
+    # -- text <-> tokens ----------------------------------------------------------
+
+    def _meta(self, key: str) -> str | None:
+        buf = ctypes.create_string_buffer(1 << 16)
+        n = llama.llama_model_meta_val_str(self._model, key.encode(), buf, len(buf))
+        if n < 0:
+            return None
+        if n >= len(buf):
+            buf = ctypes.create_string_buffer(n + 1)
+            llama.llama_model_meta_val_str(self._model, key.encode(), buf, len(buf))
+        return buf.value.decode("utf-8", "replace")
+
+    def _token_text(self, token: int) -> str:
+        if token < 0:
+            return ""
+        text = llama.llama_vocab_get_text(self._vocab, token)
+        return text.decode("utf-8", "replace") if text else ""
+
+    def tokenize(self, text: str) -> list[int]:
+        """Prompt text to tokens, adding BOS once where the model wants it."""
+        if self._add_bos and self._template.bos_token and text.startswith(self._template.bos_token):
+            text = text[len(self._template.bos_token) :]  # the template wrote it already
+        data = text.encode("utf-8")
+        capacity = len(data) + 8
+        tokens = (llama.llama_token * capacity)()
+        n = llama.llama_tokenize(
+            self._vocab, data, len(data), tokens, capacity, self._add_bos, True
+        )
+        if n < 0:
+            capacity = -n
+            tokens = (llama.llama_token * capacity)()
+            n = llama.llama_tokenize(
+                self._vocab, data, len(data), tokens, capacity, self._add_bos, True
+            )
+        return list(tokens[:n])
+
+    def _piece(self, token: int) -> bytes:
+        n = llama.llama_token_to_piece(
+            self._vocab, token, self._piece_buffer, _PIECE_BUFFER, 0, False
+        )
+        if n < 0:  # longer than the buffer: rare, ask again with room
+            buf = ctypes.create_string_buffer(-n)
+            n = llama.llama_token_to_piece(self._vocab, token, buf, -n, 0, False)
+            return buf.raw[:n]
+        return self._piece_buffer.raw[:n]
+
+    def count_prompt_tokens(self, messages: Sequence[ChatMessage]) -> int:
+        """Tokens these messages take once rendered through the chat template."""
+        return len(self.tokenize(self._template.render(messages)))
+
+    def _eog_bias(self) -> ctypes.Array[llama.llama_logit_bias]:
+        """Logit biases that rule out every end-of-generation token (for ignore_eos)."""
+        if self._eog_biases is None:
+            eog = [t for t in range(self._n_vocab) if llama.llama_vocab_is_eog(self._vocab, t)]
+            biases = (llama.llama_logit_bias * len(eog))()
+            for slot, token in zip(biases, eog, strict=True):
+                slot.token, slot.bias = token, float("-inf")
+            self._eog_biases = biases
+        return self._eog_biases
+
+    # -- answering ----------------------------------------------------------------
+
+    def chat(
+        self,
+        messages: Sequence[ChatMessage],
+        sampling: SamplingSettings,
+        emit: Emit,
+        should_stop: ShouldStop,
+    ) -> ChatFinished:
+        """Answer the conversation, streaming through ``emit``; returns the final event."""
+        started = time.perf_counter()
+        plan = self._plan_context(messages, sampling)
+        if plan.dropped:
+            emit(ContextTrimmed(plan.dropped, len(plan.messages), self._n_ctx))
+        prompt = self.tokenize(self._template.render(plan.messages))
+        stops = sampling.stop + self._template.extra_stops
+        return self._generate(
+            prompt, sampling, stops, emit=emit, should_stop=should_stop, started=started
+        )
+
+    def complete(
+        self,
+        prompt_text: str,
+        sampling: SamplingSettings,
+        emit: Emit,
+        should_stop: ShouldStop,
+    ) -> ChatFinished:
+        """Continue raw text (no chat template); for the completions API and benchmarks."""
+        started = time.perf_counter()
+        prompt = self.tokenize(prompt_text)
+        if len(prompt) >= self._n_ctx:
+            raise EngineError(
+                f"The prompt is {len(prompt)} tokens; this model's context holds {self._n_ctx}."
+            )
+        return self._generate(
+            prompt, sampling, sampling.stop, emit=emit, should_stop=should_stop, started=started
+        )
+
+    def _plan_context(
+        self, messages: Sequence[ChatMessage], sampling: SamplingSettings
+    ) -> TrimPlan:
+        plan = plan_context(
+            messages,
+            self.count_prompt_tokens,
+            context_size=self._n_ctx,
+            reserve=answer_reserve(self._n_ctx, sampling.max_tokens),
+            memory=self._trim_memory,
+        )
+        self._trim_memory = remember_cut(messages, plan)
+        return plan
+
+    def _reuse_prefix(self, prompt: Sequence[int]) -> int:
+        """Keep the KV cache of the longest shared prefix; return how many tokens that is."""
+        shared = 0
+        for cached, new in zip(self._cached, prompt, strict=False):
+            if cached != new:
+                break
+            shared += 1
+        shared = min(shared, len(prompt) - 1)  # the last prompt token must be evaluated
+        memory = llama.llama_get_memory(self._ctx)
+        if shared < len(self._cached) and not llama.llama_memory_seq_rm(memory, -1, shared, -1):
+            llama.llama_memory_clear(memory, True)  # e.g. recurrent models: start over
+            shared = 0
+        del self._cached[shared:]
+        return shared
+
+    def _decode(self, tokens: Sequence[int]) -> None:
+        array = (llama.llama_token * len(tokens))(*tokens)
+        self._decode_array(array, tokens)
+
+    def _decode_array(self, array: ctypes.Array[ctypes.c_int32], tokens: Sequence[int]) -> None:
+        status = llama.llama_decode(self._ctx, llama.llama_batch_get_one(array, len(tokens)))
+        if status != 0:
+            raise EngineError(f"llama.cpp failed to evaluate the tokens (status {status}).")
+        self._cached.extend(tokens)
+
+    def _generate(
+        self,
+        prompt: list[int],
+        sampling: SamplingSettings,
+        stops: Sequence[str],
+        *,
+        emit: Emit,
+        should_stop: ShouldStop,
+        started: float,
+    ) -> ChatFinished:
+        to_evaluate = prompt[self._reuse_prefix(prompt) :]
+        prefill_started = time.perf_counter()
+        prefilled = self._prefill(to_evaluate, should_stop)
+        prefill_s = time.perf_counter() - prefill_started
+        answer = AnswerText(stops, lambda text: emit(TextDelta(text)))
+        clock = _TokenClock()
+        reason: FinishReason = "cancelled"
+        generated = 0
+        if prefilled:
+            reason, generated = self._sample_tokens(sampling, answer, clock, should_stop)
+        text = answer.finish()
+        finished = time.perf_counter()
+        return ChatFinished(
+            finish_reason=reason,
+            text=text,
+            usage=Usage(
+                prompt_tokens=len(prompt),
+                prompt_tokens_evaluated=len(to_evaluate),
+                completion_tokens=generated,
+            ),
+            timings=Timings(
+                time_to_first_token_s=(clock.first or finished) - started,
+                prompt_tokens_per_s=len(to_evaluate) / prefill_s if prefill_s > 0 else 0.0,
+                decode_tokens_per_s=clock.decode_rate(generated),
+                total_s=finished - started,
+            ),
+        )
+
+    def _prefill(self, tokens: Sequence[int], should_stop: ShouldStop) -> bool:
+        """Evaluate the prompt in batches; False if cancelled between batches."""
+        for begin in range(0, len(tokens), self._n_batch):
+            if should_stop():
+                return False
+            self._decode(tokens[begin : begin + self._n_batch])
+        return True
+
+    def _sample_tokens(
+        self,
+        sampling: SamplingSettings,
+        answer: AnswerText,
+        clock: _TokenClock,
+        should_stop: ShouldStop,
+    ) -> tuple[FinishReason, int]:
+        """The token loop: sample, show, check limits, evaluate; returns why it ended."""
+        eog_bias = self._eog_bias() if sampling.ignore_eos else None
+        sampler = _build_sampler(sampling, self._n_vocab, eog_bias)
+        one = self._one_token
+        generated = 0
+        try:
+            while True:
+                token = llama.llama_sampler_sample(sampler, self._ctx, -1)
+                clock.tick()
+                if llama.llama_vocab_is_eog(self._vocab, token):
+                    return "stop", generated
+                generated += 1
+                if answer.add(self._piece(token)):
+                    return "stop", generated
+                if sampling.max_tokens is not None and generated >= sampling.max_tokens:
+                    return "length", generated
+                if len(self._cached) >= self._n_ctx:
+                    return "length", generated
+                if should_stop():
+                    return "cancelled", generated
+                one[0] = token
+                self._decode_array(one, (token,))
+        finally:
+            llama.llama_sampler_free(sampler)
+
+
+class _TokenClock:
+    """When the first and the latest token were sampled."""
+
+    def __init__(self) -> None:
+        self.first: float | None = None
+        self.last = 0.0
+
+    def tick(self) -> None:
+        self.last = time.perf_counter()
+        if self.first is None:
+            self.first = self.last
+
+    def decode_rate(self, generated: int) -> float:
+        """Tokens per second after the first (whose time is the prompt's)."""
+        span = self.last - self.first if self.first is not None else 0.0
+        return (generated - 1) / span if span > 0 and generated > 1 else 0.0
+
+
+def _build_sampler(
+    sampling: SamplingSettings,
+    n_vocab: int,
+    eog_bias: ctypes.Array[llama.llama_logit_bias] | None,
+) -> llama.llama_sampler_p:
+    """llama.cpp's own sampler chain, so sampling runs in C on the logits in place.
+
+    Top-k runs before the repeat penalty: llama.h warns that penalties over the
+    whole vocabulary are slow (a hash lookup per token of a 50k-150k
+    vocabulary, every step), and after top-k they touch a few dozen. Then
+    top-p, min-p, temperature and a seeded draw (or greedy at temperature 0).
+    """
+    chain: llama.llama_sampler_p = llama.llama_sampler_chain_init(
+        llama.llama_sampler_chain_default_params()
+    )
+
+    def add(sampler: llama.llama_sampler_p) -> None:
+        llama.llama_sampler_chain_add(chain, sampler)
+
+    if eog_bias is not None:
+        add(llama.llama_sampler_init_logit_bias(n_vocab, len(eog_bias), eog_bias))
+    greedy = sampling.temperature <= 0
+    penalise = sampling.repeat_penalty != 1.0
+    top_k = sampling.top_k if sampling.top_k > 0 else (_GREEDY_PENALTY_TOP_K if penalise else 0)
+    if top_k and (not greedy or penalise):
+        add(llama.llama_sampler_init_top_k(top_k))
+    if penalise:
+        add(
+            llama.llama_sampler_init_penalties(
+                n_vocab, _REPEAT_WINDOW, sampling.repeat_penalty, 0, 0
+            )
+        )
+    if greedy:
+        add(llama.llama_sampler_init_greedy())
+        return chain
+    if sampling.top_p < 1.0:
+        add(llama.llama_sampler_init_top_p(sampling.top_p, 1))
+    if sampling.min_p > 0:
+        add(llama.llama_sampler_init_min_p(sampling.min_p, 1))
+    add(llama.llama_sampler_init_temp(sampling.temperature))
+    seed = sampling.seed if sampling.seed is not None else random.getrandbits(32)
+    add(llama.llama_sampler_init_dist(seed))
+    return chain

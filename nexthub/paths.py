@@ -1,0 +1,83 @@
+"""Where NextHub keeps its files: the one module that knows.
+
+Everything NextHub writes lives under the four folders named here (data,
+config, cache, logs), so that "delete all my data" and uninstall can find all
+of it. By default they are the platform's per-user application folders from
+platformdirs. ``NEXTHUB_HOME=<dir>`` puts all four under one folder instead:
+portable mode for a USB stick, and the way every test isolates itself.
+
+Nothing here creates a folder at import time; :meth:`AppPaths.ensure` does,
+with owner-only permissions, when something is about to be written.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "NextHub"
+APP_AUTHOR = "NextHub"
+HOME_ENV = "NEXTHUB_HOME"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    """The folders of one NextHub installation."""
+
+    data: Path
+    config: Path
+    cache: Path
+    logs: Path
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> AppPaths:
+        """Resolve the folders, honouring ``NEXTHUB_HOME`` when it is set."""
+        env = os.environ if environ is None else environ
+        home = env.get(HOME_ENV, "").strip()
+        if home:
+            return cls.under(Path(home).expanduser())
+        return cls(
+            data=Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR)),
+            config=Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR)),
+            cache=Path(platformdirs.user_cache_dir(APP_NAME, APP_AUTHOR)),
+            logs=Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR)),
+        )
+
+    @classmethod
+    def under(cls, home: Path) -> AppPaths:
+        """All four folders below one directory (portable mode)."""
+        home = home.resolve()
+        return cls(
+            data=home / "data",
+            config=home / "config",
+            cache=home / "cache",
+            logs=home / "logs",
+        )
+
+    @property
+    def models_dir(self) -> Path:
+        """Model files NextHub copied or downloaded (user-referenced files stay put)."""
+        return self.data / "models"
+
+    @property
+    def model_registry_file(self) -> Path:
+        """The list of installed models."""
+        return self.data / "models.json"
+
+    @property
+    def downloads_dir(self) -> Path:
+        """Partial downloads, kept so an interrupted download can resume."""
+        return self.cache / "downloads"
+
+    def all_locations(self) -> dict[str, Path]:
+        """Every folder NextHub may write to, by role, for listing and wiping."""
+        return {"data": self.data, "config": self.config, "cache": self.cache, "logs": self.logs}
+
+    def ensure(self) -> AppPaths:
+        """Create the folders (owner-only) if they are missing, and return self."""
+        for folder in self.all_locations().values():
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self

@@ -1,0 +1,95 @@
+"""The code stays lint-clean, strictly typed, and layered as docs/ARCHITECTURE.md says."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "nexthub"
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_ruff_finds_nothing() -> None:
+    result = run_tool("ruff", "check", "nexthub", "tests")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_code_is_ruff_formatted() -> None:
+    result = run_tool("ruff", "format", "--check", "nexthub", "tests")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_passes_on_the_package() -> None:
+    result = run_tool("mypy", "--no-incremental", "nexthub")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def imports_of(path: Path) -> set[str]:
+    """Top-level names of every module this file imports (at any depth in the file)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def modules_in(package: str) -> list[Path]:
+    return sorted((PACKAGE / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_only_the_gui_package_imports_qt(path: Path) -> None:
+    if (PACKAGE / "gui") in path.parents:
+        return
+    qt = {name for name in imports_of(path) if name.split(".")[0] in {"PySide6", "shiboken6"}}
+    assert not qt, f"{path.relative_to(ROOT)} imports Qt; only nexthub/gui/ may"
+
+
+@pytest.mark.parametrize(
+    ("layer", "forbidden"),
+    [
+        ("engine", {"nexthub.models", "nexthub.store", "nexthub.service", "nexthub.cli"}),
+        ("models", {"nexthub.engine", "nexthub.store", "nexthub.service", "nexthub.cli"}),
+    ],
+)
+def test_core_layers_do_not_import_each_other(layer: str, forbidden: set[str]) -> None:
+    for path in modules_in(layer):
+        bad = {
+            name
+            for name in imports_of(path)
+            if any(name == f or name.startswith(f + ".") for f in forbidden)
+        }
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_only_paths_py_calls_platformdirs() -> None:
+    users = [
+        path.relative_to(ROOT)
+        for path in PACKAGE.rglob("*.py")
+        if "platformdirs" in imports_of(path) and path.name != "paths.py"
+    ]
+    assert users == []
+
+
+def test_importing_the_engine_does_not_load_llama_cpp() -> None:
+    """The app process must not load llama.cpp (or probe hardware) at import time."""
+    code = "import sys, nexthub.engine, nexthub.cli.main; print('llama_cpp' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert result.stdout.strip() == "False"
