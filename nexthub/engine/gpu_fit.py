@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import math
 import re
-import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Literal
 
 from nexthub.engine.errors import ModelLoadError
+from nexthub.gguf_header import GgufHeader, GgufHeaderError, read_gguf_header
 
 MIB = 1024 * 1024
 #: Smallest GPU memory kept free for compute buffers, the display and driver overhead.
@@ -98,52 +98,45 @@ class ModelShape:
 def read_model_shape(path: Path | str) -> ModelShape:
     """Read a model's shape from its GGUF header, without reading tensor data.
 
-    Why not ``gguf.GGUFReader``: it builds a numpy view for every value of
-    every array in the header, and a header is mostly the tokenizer's
-    vocabulary and merges. For the 49k-token starter model that is several
-    seconds, for a 128k-token Llama 3 far more, all spent before every
-    ``"auto"`` load. :class:`_GgufHeader` walks the same format with
-    ``struct``, skips the arrays it does not need and uses the gguf
-    package's tables for value and tensor types. The file is opened only for
-    the duration of the call and never memory-mapped.
+    The header is read by :func:`nexthub.gguf_header.read_gguf_header`, which
+    steps over the tokenizer's vocabulary instead of building an object per
+    entry (``gguf.GGUFReader`` takes seconds on that, before every ``"auto"``
+    load) and never memory-maps the file.
 
     Raises :class:`ModelLoadError` when the file is not a readable GGUF model.
     """
     path = Path(path)
     try:
-        with path.open("rb") as file:
-            header = _GgufHeader(file, path.stat().st_size)
-    except (OSError, ValueError, struct.error) as exc:
+        header = read_gguf_header(path)
+    except (OSError, GgufHeaderError) as exc:
         raise ModelLoadError(f"{path.name} is not a readable GGUF model file: {exc}") from exc
-    return _shape_from_header(header.fields, header.tensors, path.name)
+    return _shape_from_header(header, path.name)
 
 
-def _shape_from_header(
-    fields: dict[str, object], tensors: list[tuple[str, int]], filename: str
-) -> ModelShape:
+def _shape_from_header(header: GgufHeader, filename: str) -> ModelShape:
     """Sum tensor sizes per block and pick the attention sizes out of the header fields."""
-    arch = fields.get("general.architecture")
-    if not isinstance(arch, str) or not arch:
+    arch = header.string("general.architecture")
+    if not arch:
         raise ModelLoadError(f"{filename} has no general.architecture: not a GGUF model file.")
-    layer_count = _field_int(fields, f"{arch}.block_count")
+    layer_count = header.integer(f"{arch}.block_count")
     if layer_count is None or layer_count < 1:
         raise ModelLoadError(f"{filename} has no {arch}.block_count: not a GGUF model file.")
-    head_count = _field_int(fields, f"{arch}.attention.head_count") or 0
-    head_count_kv = _field_int(fields, f"{arch}.attention.head_count_kv")
+    head_count = header.integer(f"{arch}.attention.head_count") or 0
+    head_count_kv = header.integer(f"{arch}.attention.head_count_kv")
 
     layer_bytes = [0] * layer_count
     non_layer = 0
     token_embd = 0
     has_output = False
-    for name, size in tensors:
-        match = _BLOCK_TENSOR.match(name)
+    for tensor in header.tensors:
+        match = _BLOCK_TENSOR.match(tensor.name)
         if match and int(match.group(1)) < layer_count:
-            layer_bytes[int(match.group(1))] += size
+            layer_bytes[int(match.group(1))] += tensor.n_bytes
             continue
-        non_layer += size
-        if name == "token_embd.weight":
-            token_embd = size
-        elif name == "output.weight":
+        non_layer += tensor.n_bytes
+        if tensor.name == "token_embd.weight":
+            token_embd = tensor.n_bytes
+        elif tensor.name == "output.weight":
             has_output = True
 
     return ModelShape(
@@ -152,137 +145,13 @@ def _shape_from_header(
         layer_bytes=tuple(layer_bytes),
         non_layer_bytes=non_layer,
         output_bytes=non_layer - token_embd if has_output else non_layer,
-        embedding_length=_field_int(fields, f"{arch}.embedding_length") or 0,
+        embedding_length=header.integer(f"{arch}.embedding_length") or 0,
         head_count=head_count,
         head_count_kv=head_count if head_count_kv is None else head_count_kv,
-        key_length=_field_int(fields, f"{arch}.attention.key_length"),
-        value_length=_field_int(fields, f"{arch}.attention.value_length"),
-        training_context=_field_int(fields, f"{arch}.context_length") or 0,
+        key_length=header.integer(f"{arch}.attention.key_length"),
+        value_length=header.integer(f"{arch}.attention.value_length"),
+        training_context=header.integer(f"{arch}.context_length") or 0,
     )
-
-
-def _field_int(fields: dict[str, object], key: str) -> int | None:
-    """An integer header field; for per-layer arrays the largest value (the safe side)."""
-    value = fields.get(key)
-    if isinstance(value, tuple):
-        numbers = [int(v) for v in value if isinstance(v, int | float)]
-        return max(numbers) if numbers else None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value)
-    return None
-
-
-#: struct formats of GGUF scalar value types (``GGUFValueType``), by type number.
-_SCALAR_FORMATS = {
-    0: "B",
-    1: "b",
-    2: "H",
-    3: "h",
-    4: "I",
-    5: "i",
-    6: "f",
-    7: "?",
-    10: "Q",
-    11: "q",
-    12: "d",
-}
-_STRING, _ARRAY = 8, 9
-#: Numeric arrays longer than this are skipped, not kept (per-layer values are short).
-_MAX_KEPT_ARRAY = 65536
-
-
-class _GgufHeader:
-    """The key/value fields and tensor sizes of a GGUF file (versions 2 and 3).
-
-    Layout (gguf docs, ``GGUFReader``): magic ``GGUF``, version u32, tensor
-    count u64, field count u64; each field is a string key, a u32 value type
-    and the value; each tensor is a string name, u32 dimension count, u64
-    dimensions, u32 ggml type, u64 data offset. Strings are a u64 length and
-    UTF-8 bytes. A version whose low 16 bits are 0 means the other byte order.
-    """
-
-    def __init__(self, file: BinaryIO, file_size: int) -> None:
-        from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
-
-        self._file = file
-        self._size = file_size
-        self._order = "<"
-        if self._read(4) != b"GGUF":
-            raise ValueError("GGUF magic missing")
-        (version,) = self._unpack("I")
-        if version & 0xFFFF == 0:
-            self._order = ">"
-            version = int.from_bytes(version.to_bytes(4, "little"), "big")
-        if version not in (2, 3):
-            raise ValueError(f"GGUF version {version} is not supported")
-        tensor_count, field_count = self._unpack("QQ")
-        self.fields: dict[str, object] = {}
-        for _ in range(field_count):
-            key = self._string()
-            (value_type,) = self._unpack("I")
-            self.fields[key] = self._value(value_type)
-        self.tensors: list[tuple[str, int]] = []
-        for _ in range(tensor_count):
-            name = self._string()
-            (n_dims,) = self._unpack("I")
-            elements = math.prod(self._unpack("Q" * n_dims))
-            raw_type, _offset = self._unpack("IQ")
-            try:
-                block_size, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(raw_type)]
-            except (ValueError, KeyError):
-                raise ValueError(f"tensor {name} has unknown ggml type {raw_type}") from None
-            self.tensors.append((name, elements * type_size // block_size))
-
-    def _read(self, size: int) -> bytes:
-        """Exactly ``size`` bytes; a length past the end of the file means a corrupt header."""
-        if size > self._size:
-            raise ValueError("header field longer than the file")
-        data = self._file.read(size)
-        if len(data) != size:
-            raise ValueError("file ends inside the GGUF header")
-        return data
-
-    def _unpack(self, fmt: str) -> tuple[Any, ...]:
-        """Read and unpack values in the file's byte order."""
-        layout = struct.Struct(self._order + fmt)
-        return layout.unpack(self._read(layout.size))
-
-    def _string(self) -> str:
-        (length,) = self._unpack("Q")
-        return self._read(length).decode("utf-8", errors="replace")
-
-    def _value(self, value_type: int) -> object:
-        """One value; arrays of strings and long arrays are skipped (returned as None)."""
-        if value_type == _STRING:
-            return self._string()
-        if value_type == _ARRAY:
-            item_type, count = self._unpack("IQ")
-            return self._array(item_type, count)
-        fmt = _SCALAR_FORMATS.get(value_type)
-        if fmt is None:
-            raise ValueError(f"unknown GGUF value type {value_type}")
-        return self._unpack(fmt)[0]
-
-    def _array(self, item_type: int, count: int) -> tuple[object, ...] | None:
-        if item_type == _STRING:  # the vocabulary and merges: skip them cheaply
-            for _ in range(count):
-                (length,) = self._unpack("Q")
-                self._skip(length)
-            return None
-        fmt = _SCALAR_FORMATS.get(item_type)
-        if fmt is None:  # nested arrays: no model field the fit needs is one
-            for _ in range(count):
-                self._value(item_type)
-            return None
-        if count > _MAX_KEPT_ARRAY:
-            self._skip(count * struct.calcsize(fmt))
-            return None
-        return self._unpack(fmt * count)
-
-    def _skip(self, size: int) -> None:
-        if size > self._size:
-            raise ValueError("header field longer than the file")
-        self._file.seek(size, 1)
 
 
 def default_reserve(free_gpu_bytes: int) -> int:

@@ -77,6 +77,17 @@ def test_core_layers_do_not_import_each_other(layer: str, forbidden: set[str]) -
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
 
 
+@pytest.mark.parametrize("module", ["paths.py", "errors.py", "gguf_header.py"])
+def test_shared_leaf_modules_import_nothing_of_nexthub(module: str) -> None:
+    """engine/ and models/ both use these, so they must not pull in either layer."""
+    path = PACKAGE / module
+    ours = {name for name in imports_of(path) if name.split(".")[0] == "nexthub"}
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    relative = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level > 0]
+    assert not ours, f"nexthub/{module} imports {sorted(ours)}"
+    assert not relative, f"nexthub/{module} has a relative import"
+
+
 def test_only_paths_py_calls_platformdirs() -> None:
     users = [
         path.relative_to(ROOT)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from nexthub import __version__
+from tests.gguf_files import write_sparse_huge_gguf
 
 NEXTHUB = [sys.executable, "-m", "nexthub"]
 
@@ -65,6 +66,13 @@ def test_chat_with_a_file_that_is_not_a_model_fails_cleanly(
     result = nexthub("chat", "-m", str(bad), "-p", "hi")
     assert_clean_failure(result)
     assert phrase.lower() in result.stderr.lower()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a sparse file (NTFS would allocate it)")
+def test_chat_with_a_model_too_big_for_this_machine_fails_before_loading(tmp_path: Path) -> None:
+    huge = write_sparse_huge_gguf(tmp_path / "huge.gguf", gib=64)  # this machine has < 64 GB
+    result = nexthub("chat", "-m", str(huge), "-p", "hi")
+    assert_clean_failure(result, "needs about")
 
 
 def test_bad_sampling_settings_fail_cleanly() -> None:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import gguf
-import numpy as np
 import pytest
 
 from nexthub.models import (
@@ -22,6 +19,7 @@ from nexthub.models import (
     inspect_gguf,
 )
 from nexthub.models.memory_fit import OVERHEAD_BYTES, format_gb
+from tests.gguf_files import write_sparse_huge_gguf
 
 GB = 1_000_000_000
 MIB = 1024 * 1024
@@ -119,22 +117,7 @@ def test_the_starter_model_fits_a_small_laptop(starter_path: Path) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a sparse file (NTFS would allocate it)")
 def test_a_file_claiming_64_gib_of_weights_is_too_large(tmp_path: Path) -> None:
     """A real (sparse) GGUF whose header declares a 64 GiB tensor, read end to end."""
-    path = tmp_path / "huge.gguf"
-    elements = 16 * 1024**3  # f32: 64 GiB
-    writer = gguf.GGUFWriter(path, "llama")
-    writer.add_name("Huge")
-    writer.add_block_count(80)
-    writer.add_embedding_length(8192)
-    writer.add_head_count(64)
-    writer.add_head_count_kv(8)
-    writer.add_tensor_info("token_embd.weight", (elements,), np.dtype(np.float32), elements * 4)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_ti_data_to_file()
-    writer.close()
-    header = path.stat().st_size
-    data_start = header + (-header % gguf.GGUF_DEFAULT_ALIGNMENT)
-    os.truncate(path, data_start + elements * 4)  # sparse: no data is written
+    path = write_sparse_huge_gguf(tmp_path / "huge.gguf", gib=64)
 
     info = inspect_gguf(path)
     assert info.tensor_bytes == 64 * 1024**3
