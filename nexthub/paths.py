@@ -68,6 +68,11 @@ class AppPaths:
         return self.data / "models.json"
 
     @property
+    def chats_db_file(self) -> Path:
+        """The encrypted chat database (SQLCipher); its WAL and SHM sit beside it."""
+        return self.data / "chats.db"
+
+    @property
     def downloads_dir(self) -> Path:
         """Partial downloads, kept so an interrupted download can resume."""
         return self.cache / "downloads"

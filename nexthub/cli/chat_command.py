@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from nexthub.cli.progress import ProgressLine
+from nexthub.cli.unlock import open_store_for_cli
 from nexthub.engine import (
     ChatFinished,
-    ChatMessage,
     ContextTrimmed,
     Engine,
     LoadSettings,
@@ -30,6 +30,7 @@ from nexthub.engine.hardware import free_gpu_memory, read_system_facts
 from nexthub.errors import NextHubError
 from nexthub.models import InstalledModel, ModelRegistry, check_fits_in_memory, inspect_gguf
 from nexthub.paths import AppPaths
+from nexthub.service.chat_session import ChatSession
 
 #: Context assumed by the memory check when --ctx 0 asks for the model's own.
 ESTIMATE_CONTEXT = 4096
@@ -44,6 +45,9 @@ def register(commands: Any) -> None:
     parser.add_argument("--model", "-m", help="installed model id, or a path to a .gguf file")
     parser.add_argument("--prompt", "-p", help="answer this one prompt, print it and exit")
     parser.add_argument("--system", "-s", help="system prompt")
+    parser.add_argument(
+        "--no-save", action="store_true", help="do not save this conversation in the chat store"
+    )
     load = parser.add_argument_group("loading")
     load.add_argument("--ctx", type=int, default=4096, help="context size in tokens (default 4096)")
     load.add_argument("--threads", type=int, help="generation threads (default: physical cores)")
@@ -63,26 +67,38 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load the model, then answer once or converse."""
+    """Open the chat store, load the model, then answer once or converse."""
+    paths = AppPaths.from_environment()
     load_settings = _load_settings(args)
     sampling = _sampling_settings(args)
-    with Engine() as engine:
+    with contextlib.ExitStack() as cleanup:
+        # The store first: a wrong passphrase should fail before the slow model load.
+        store = None if args.no_save else open_store_for_cli(paths, create_if_missing=True)
+        if store is not None:
+            cleanup.callback(store.close)
+        engine = cleanup.enter_context(Engine())
         free_vram = free_gpu_memory(engine.probe_hardware()) if load_settings.gpu_layers else 0
         model_path = resolve_model_path(
             args.model,
-            AppPaths.from_environment(),
+            paths,
             context=load_settings.context_size or ESTIMATE_CONTEXT,
             free_vram=free_vram,
         )
         progress = ProgressLine(f"Loading {model_path.name}")
         engine.load(model_path, load_settings, on_progress=progress.update)
         progress.done()
-        history: list[ChatMessage] = [ChatMessage("system", args.system)] if args.system else []
+        session = ChatSession(
+            engine,
+            store,
+            model_name=model_path.stem,
+            sampling=sampling,
+            system_prompt=args.system or "",
+        )
         if args.prompt is not None:
-            history.append(ChatMessage("user", args.prompt))
-            finished = stream_answer(engine, history, sampling, sys.stdout)
+            finished = stream_answer(session, args.prompt, sys.stdout)
             return 0 if finished.finish_reason != "error" else 1
-        return _converse(engine, history, sampling)
+        return _converse(session)
+    raise AssertionError("unreachable")
 
 
 def resolve_model_path(
@@ -105,13 +121,11 @@ def resolve_model_path(
     return path
 
 
-def stream_answer(
-    engine: Engine, history: list[ChatMessage], sampling: SamplingSettings, out: TextIO
-) -> ChatFinished:
-    """Print the answer as it streams; Ctrl-C stops it. Appends the answer to ``history``."""
+def stream_answer(session: ChatSession, text: str, out: TextIO) -> ChatFinished:
+    """Send ``text`` and print the answer as it streams; Ctrl-C stops it."""
     finished: ChatFinished | None = None
-    with _ctrl_c_cancels(engine):
-        for event in engine.chat(history, sampling):
+    with _ctrl_c_cancels(session.engine):
+        for event in session.send(text):
             if isinstance(event, TextDelta):
                 out.write(event.text)
                 out.flush()
@@ -132,8 +146,6 @@ def stream_answer(
         print("[answer cut short: token limit reached]", file=sys.stderr)
     elif finished.finish_reason == "error":
         print(f"nexthub: {finished.error}", file=sys.stderr)
-    if finished.text:
-        history.append(ChatMessage("assistant", finished.text))
     return finished
 
 
@@ -155,8 +167,7 @@ def _ctrl_c_cancels(engine: Engine) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _converse(engine: Engine, history: list[ChatMessage], sampling: SamplingSettings) -> int:
-    system = [m for m in history if m.role == "system"]
+def _converse(session: ChatSession) -> int:
     print(HELP_TEXT, file=sys.stderr)
     while True:
         try:
@@ -170,14 +181,13 @@ def _converse(engine: Engine, history: list[ChatMessage], sampling: SamplingSett
         if text in {"/exit", "/quit", "/bye"}:
             return 0
         if text == "/new":
-            history[:] = list(system)
+            session.new_conversation()
             print("[new conversation]", file=sys.stderr)
             continue
         if text in {"/help", "/?"}:
             print(HELP_TEXT, file=sys.stderr)
             continue
-        history.append(ChatMessage("user", line))
-        stream_answer(engine, history, sampling, sys.stdout)
+        stream_answer(session, line, sys.stdout)
 
 
 def _load_settings(args: argparse.Namespace) -> LoadSettings:

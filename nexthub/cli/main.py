@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Sequence
 
 from nexthub import __version__
-from nexthub.cli import chat_command, doctor_command, models_command
+from nexthub.cli import chat_command, data_command, doctor_command, models_command
 from nexthub.errors import NextHubError
 
 EXIT_USAGE = 2
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat_command.register(commands)
     models_command.register(commands)
     doctor_command.register(commands)
+    data_command.register(commands)
     return parser
 
 

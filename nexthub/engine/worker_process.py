@@ -22,6 +22,8 @@ from nexthub.engine.errors import EngineError
 
 #: Environment variable naming the inherited socket's file descriptor.
 FD_ENV = "NEXTHUB_ENGINE_FD"
+#: Secrets the worker never needs, kept out of its environment (and /proc/PID/environ).
+_WITHHELD_ENV = ("NEXTHUB_PASSPHRASE",)
 
 
 @dataclass
@@ -64,7 +66,7 @@ def start() -> WorkerProcess:
         raise EngineError("The engine worker does not run on Windows yet.")
     app_end, worker_end = socket.socketpair()
     try:
-        env = dict(os.environ)
+        env = {k: v for k, v in os.environ.items() if k not in _WITHHELD_ENV}
         env[FD_ENV] = str(worker_end.fileno())
         process = subprocess.Popen(
             [sys.executable, "-m", "nexthub.engine.worker"],

@@ -40,10 +40,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from nexthub.engine import (
     ChatEvent,
@@ -96,40 +95,32 @@ def build_llama_bench() -> Path:
     return Path(out.stdout.strip().splitlines()[-1])
 
 
-def run_llama_bench(
-    binary: Path, model: Path, threads: int, reps: int, *args: str
-) -> list[dict[str, Any]]:
-    """One llama-bench run with JSON output; its shared libraries sit beside it."""
-    env = dict(os.environ, LD_LIBRARY_PATH=str(binary.parent))
-    argv = [str(binary), "-m", str(model), "-t", str(threads), "-r", str(reps), "-o", "json"]
-    argv += ["-b", "512", "-ub", "512", *args]  # NextHub's batch and micro-batch sizes
-    out = subprocess.run(argv, check=True, env=env, stdout=subprocess.PIPE, text=True)
-    results: list[dict[str, Any]] = json.loads(out.stdout)
-    return results
+@dataclass(frozen=True)
+class LlamaBench:
+    """llama-bench on one model and thread count, one repetition per call."""
 
+    binary: Path
+    model: Path
+    threads: int
 
-def measure_llama_bench(binary: Path, model: Path, threads: int, reps: int) -> dict[str, Any]:
-    """pp512, tg256/512/2000 from an empty cache, and tg256 at the last segment's depth."""
-    gens = ",".join(str(n) for n in (SEGMENT, *DECODE_LENGTHS))
-    raw = run_llama_bench(binary, model, threads, reps, "-p", str(PROMPT_TOKENS), "-n", gens)
-    raw += run_llama_bench(
-        binary, model, threads, reps, "-p", "0", "-n", str(SEGMENT), "-d", str(LAST_DEPTH)
-    )
+    def run(self, *args: str) -> dict[tuple[int, int, int], float]:
+        """Seconds per test, keyed by (n_prompt, n_gen, n_depth)."""
+        env = dict(os.environ, LD_LIBRARY_PATH=str(self.binary.parent))
+        argv = [str(self.binary), "-m", str(self.model), "-t", str(self.threads), "-r", "1"]
+        argv += ["-o", "json", "-b", "512", "-ub", "512", *args]  # NextHub's batch sizes
+        out = subprocess.run(argv, check=True, env=env, stdout=subprocess.PIPE, text=True)
+        return {
+            (r["n_prompt"], r["n_gen"], r["n_depth"]): statistics.median(r["samples_ns"]) / 1e9
+            for r in json.loads(out.stdout)
+        }
 
-    def rate(n_prompt: int, n_gen: int, n_depth: int = 0) -> float:
-        for r in raw:
-            if (r["n_prompt"], r["n_gen"], r["n_depth"]) == (n_prompt, n_gen, n_depth):
-                return float((n_prompt + n_gen) / (statistics.median(r["samples_ns"]) / 1e9))
-        raise KeyError(f"no llama-bench result for p={n_prompt} n={n_gen} d={n_depth}")
-
-    return {
-        "pp": rate(PROMPT_TOKENS, 0),
-        **{f"tg{n}": rate(0, n) for n in DECODE_LENGTHS},
-        "first_segment_ms": 1e3 / rate(0, SEGMENT),
-        "last_segment_ms": 1e3 / rate(0, SEGMENT, LAST_DEPTH),
-        "build_info": f"{raw[0].get('build_commit', '?')} ({raw[0].get('backends', '?')})",
-        "raw": raw,
-    }
+    def build_info(self) -> str:
+        """The llama.cpp commit and build number llama-bench reports."""
+        env = dict(os.environ, LD_LIBRARY_PATH=str(self.binary.parent))
+        out = subprocess.run(
+            [str(self.binary), "--version"], env=env, capture_output=True, text=True, check=False
+        )
+        return (out.stdout + out.stderr).strip().splitlines()[0]
 
 
 # -- NextHub ----------------------------------------------------------------------
@@ -154,17 +145,22 @@ class Answer:
 
 
 def collect(events: Iterator[ChatEvent]) -> Answer:
-    """Drain a stream, timestamping each TextDelta as the app would see it."""
+    """Drain a stream, timestamping each TextDelta as the app would see it.
+
+    The stream is read to its end, not left at ChatFinished: the engine treats a
+    stream closed before its end as abandoned (see docs/PERFORMANCE.md).
+    """
     sent_at = time.perf_counter()
     stamps: list[float] = []
+    finished: ChatFinished | None = None
     for event in events:
         if isinstance(event, TextDelta):
             stamps.append(time.perf_counter())
         elif isinstance(event, ChatFinished):
-            if event.finish_reason not in ("stop", "length"):
-                raise RuntimeError(f"answer ended with {event.finish_reason}: {event.error}")
-            return Answer(event, sent_at, stamps)
-    raise RuntimeError("stream ended without ChatFinished")
+            finished = event
+    if finished is None or finished.finish_reason not in ("stop", "length"):
+        raise RuntimeError(f"answer did not finish: {finished}")
+    return Answer(finished, sent_at, stamps)
 
 
 def evict(engine: Engine) -> None:
@@ -211,96 +207,138 @@ def chat_history(words_per_message: int) -> list[ChatMessage]:
     return messages
 
 
-def median(values: Iterable[float]) -> float:
-    """The median, as a float."""
-    return float(statistics.median(values))
+def history_of_about(engine: Engine, tokens: int) -> list[ChatMessage]:
+    """A chat history of roughly ``tokens`` prompt tokens (one probe to scale it)."""
+    evict(engine)
+    probe = collect(engine.chat(chat_history(70), CHAT_GREEDY))
+    return chat_history(round(70 * tokens / probe.finished.usage.prompt_tokens))
 
 
-def measure_prompt(engine: Engine, reps: int) -> dict[str, float]:
-    """The same 512-token prompt, evaluated from an empty cache each time."""
-    text = prompt_of_exactly(engine, PROMPT_TOKENS)
-    runs = []
-    for _ in range(reps):
-        evict(engine)
-        runs.append(collect(engine.complete(text, dataclasses.replace(GREEDY, max_tokens=1))))
-    return {
-        "pp": median(
-            a.finished.usage.prompt_tokens_evaluated / a.finished.timings.time_to_first_token_s
-            for a in runs
-        ),
-        "pp_worker_timer": median(a.finished.timings.prompt_tokens_per_s for a in runs),
-    }
+# -- paired runs ------------------------------------------------------------------
 
 
-def measure_decode(engine: Engine, reps: int) -> dict[str, float]:
-    """Forced-length answers to a short prompt, greedy; and 512 with chat sampling."""
-    out: dict[str, float] = {}
-    for n in DECODE_LENGTHS:
-        runs = [
-            collect(engine.complete(DECODE_PROMPT, dataclasses.replace(GREEDY, max_tokens=n)))
-            for _ in range(reps)
-        ]
-        for a in runs:
+class PairedRuns:
+    """Each repetition runs a llama-bench test and NextHub's equivalent back to back.
+
+    On a shared 2-core machine the speed drifts by tens of percent over minutes
+    (other processes, the host); pairing keeps both sides in the same conditions,
+    and the order alternates between repetitions. Figures are kept per
+    repetition; the report takes medians.
+    """
+
+    def __init__(self, lb: LlamaBench, engine: Engine) -> None:
+        self.lb, self.engine = lb, engine
+        self.ref: dict[str, list[float]] = {}  # llama-bench
+        self.ours: dict[str, list[float]] = {}  # NextHub
+        self.rep = 0
+
+    def _add(self, table: dict[str, list[float]], **values: float) -> None:
+        for key, value in values.items():
+            table.setdefault(key, []).append(value)
+
+    def _pair(self, reference: Callable[[], None], ours: Callable[[], None]) -> None:
+        for run in (reference, ours) if self.rep % 2 == 0 else (ours, reference):
+            run()
+
+    def prompt(self, text: str) -> None:
+        """pp512 against the same number of prompt tokens from an empty cache."""
+
+        def reference() -> None:
+            seconds = self.lb.run("-p", str(PROMPT_TOKENS), "-n", "0")
+            self._add(self.ref, pp=PROMPT_TOKENS / seconds[(PROMPT_TOKENS, 0, 0)])
+
+        def ours() -> None:
+            evict(self.engine)
+            a = collect(self.engine.complete(text, dataclasses.replace(GREEDY, max_tokens=1)))
+            t = a.finished.timings
+            evaluated = a.finished.usage.prompt_tokens_evaluated
+            self._add(self.ours, pp=evaluated / t.time_to_first_token_s)
+            self._add(self.ours, pp_worker_timer=t.prompt_tokens_per_s)
+
+        self._pair(reference, ours)
+
+    def decode(self, n: int) -> None:
+        """tg<n> against a forced n-token greedy answer; per-segment times for the longest."""
+        longest = n == DECODE_LENGTHS[-1]
+
+        def reference() -> None:
+            seconds = self.lb.run("-p", "0", "-n", f"{n},{SEGMENT}" if longest else str(n))
+            self._add(self.ref, **{f"tg{n}": n / seconds[(0, n, 0)]})
+            if longest:
+                deep = self.lb.run("-p", "0", "-n", str(SEGMENT), "-d", str(LAST_DEPTH))
+                self._add(self.ref, first_segment_ms=seconds[(0, SEGMENT, 0)] / SEGMENT * 1e3)
+                self._add(self.ref, last_segment_ms=deep[(0, SEGMENT, LAST_DEPTH)] / SEGMENT * 1e3)
+
+        def ours() -> None:
+            sampling = dataclasses.replace(GREEDY, max_tokens=n)
+            a = collect(self.engine.complete(DECODE_PROMPT, sampling))
             if len(a.delta_at) != a.finished.usage.completion_tokens:
                 print(
                     f"note: {len(a.delta_at)} deltas for {a.finished.usage.completion_tokens} "
                     "tokens; per-token times are per delta",
                     file=sys.stderr,
                 )
-        out[f"tg{n}"] = median(a.decode_rate for a in runs)
-        out[f"tg{n}_worker_timer"] = median(a.finished.timings.decode_tokens_per_s for a in runs)
-        if n == DECODE_LENGTHS[-1]:
-            out["first_segment_ms"] = median(a.ms_per_token(1, 1 + SEGMENT) for a in runs)
-            out["last_segment_ms"] = median(
-                a.ms_per_token(len(a.delta_at) - 1 - SEGMENT, len(a.delta_at) - 1) for a in runs
-            )
-    chat = [
-        collect(engine.complete(DECODE_PROMPT, dataclasses.replace(CHAT_DEFAULT, max_tokens=512)))
-        for _ in range(reps)
-    ]
-    out["tg512_chat_sampling"] = median(a.decode_rate for a in chat)
-    return out
+            self._add(self.ours, **{f"tg{n}": a.decode_rate})
+            self._add(self.ours, **{f"tg{n}_worker_timer": a.finished.timings.decode_tokens_per_s})
+            if longest:
+                end = len(a.delta_at) - 1
+                self._add(self.ours, first_segment_ms=a.ms_per_token(1, 1 + SEGMENT))
+                self._add(self.ours, last_segment_ms=a.ms_per_token(end - SEGMENT, end))
 
+        self._pair(reference, ours)
 
-def measure_follow_up(engine: Engine, reps: int) -> dict[str, float]:
-    """TTFT of a follow-up turn with a ~1,000-token history cached, and of it cold."""
-    evict(engine)
-    probe = collect(engine.chat(chat_history(70), CHAT_GREEDY))
-    history = chat_history(round(70 * HISTORY_TOKENS / probe.finished.usage.prompt_tokens))
-    warm, cold = [], []
-    for _ in range(reps):
-        evict(engine)
-        answer = collect(engine.chat(history, CHAT_GREEDY))  # fills the cache
+    def chat_sampling(self) -> None:
+        """A 512-token answer through the default chat sampling chain (NextHub only)."""
+        sampling = dataclasses.replace(CHAT_DEFAULT, max_tokens=512)
+        a = collect(self.engine.complete(DECODE_PROMPT, sampling))
+        self._add(self.ours, tg512_chat_sampling=a.decode_rate)
+
+    def follow_up(self, history: list[ChatMessage]) -> None:
+        """TTFT of a follow-up turn with the history in the KV cache, then of it cold."""
+        evict(self.engine)
+        answer = collect(self.engine.chat(history, CHAT_GREEDY))  # fills the cache
         full = [
             *history,
             ChatMessage("assistant", answer.finished.text),
             ChatMessage("user", "Thanks. Say that again in one short sentence."),
         ]
-        warm.append(collect(engine.chat(full, CHAT_GREEDY)))
-        evict(engine)
-        cold.append(collect(engine.chat(full, CHAT_GREEDY)))
-    return {
-        "prompt_tokens": float(cold[0].finished.usage.prompt_tokens),
-        "follow_up_evaluated": float(warm[0].finished.usage.prompt_tokens_evaluated),
-        "follow_up_ttft_s": median(a.finished.timings.time_to_first_token_s for a in warm),
-        "cold_ttft_s": median(a.finished.timings.time_to_first_token_s for a in cold),
-        "follow_up_ttft_parent_s": median(a.delta_at[0] - a.sent_at for a in warm),
-        "cold_ttft_parent_s": median(a.delta_at[0] - a.sent_at for a in cold),
-    }
+        warm = collect(self.engine.chat(full, CHAT_GREEDY))
+        evict(self.engine)
+        cold = collect(self.engine.chat(full, CHAT_GREEDY))
+        self._add(
+            self.ours,
+            chat_prompt_tokens=cold.finished.usage.prompt_tokens,
+            follow_up_evaluated=warm.finished.usage.prompt_tokens_evaluated,
+            follow_up_ttft_s=warm.finished.timings.time_to_first_token_s,
+            cold_ttft_s=cold.finished.timings.time_to_first_token_s,
+            follow_up_ttft_parent_s=warm.delta_at[0] - warm.sent_at,
+            cold_ttft_parent_s=cold.delta_at[0] - cold.sent_at,
+        )
 
 
-def measure_nexthub(model: Path, threads: int, reps: int) -> dict[str, Any]:
-    """Everything NextHub-side, on one engine with the model loaded once."""
-    settings = LoadSettings(context_size=CONTEXT_SIZE, threads=threads, batch_threads=threads)
+def measure(lb: LlamaBench, reps: int) -> tuple[dict[str, float], dict[str, float], PairedRuns]:
+    """All paired runs on one engine with the model loaded once; medians of both sides."""
+    settings = LoadSettings(context_size=CONTEXT_SIZE, threads=lb.threads, batch_threads=lb.threads)
     with Engine() as engine:
-        info = engine.load(model, settings)
-        return {
-            **measure_prompt(engine, reps),
-            **measure_decode(engine, reps),
-            **measure_follow_up(engine, reps),
-            "model_description": info.description,
-            "gpu_layers": info.gpu_layers,
-        }
+        info = engine.load(lb.model, settings)
+        text = prompt_of_exactly(engine, PROMPT_TOKENS)  # also warms the worker up
+        history = history_of_about(engine, HISTORY_TOKENS)
+        runs = PairedRuns(lb, engine)
+        for runs.rep in range(reps):
+            runs.prompt(text)
+            for n in DECODE_LENGTHS:
+                runs.decode(n)
+            runs.chat_sampling()
+            runs.follow_up(history)
+    ref = {k: median(v) for k, v in runs.ref.items()}
+    ours = {k: median(v) for k, v in runs.ours.items()}
+    ours["gpu_layers"] = info.gpu_layers
+    return ref, ours, runs
+
+
+def median(values: Iterable[float]) -> float:
+    """The median, as a float."""
+    return float(statistics.median(values))
 
 
 # -- report -----------------------------------------------------------------------
@@ -331,7 +369,7 @@ class Target:
 
 
 def compare(
-    lb: dict[str, Any], nh: dict[str, Any]
+    lb: dict[str, float], nh: dict[str, float]
 ) -> tuple[list[tuple[str, float, float]], list[Target], dict[str, float]]:
     """Rows of the table (name, llama-bench, NextHub), the targets, Python ms per token."""
     python_ms = {f"tg{n}": 1e3 / nh[f"tg{n}"] - 1e3 / lb[f"tg{n}"] for n in DECODE_LENGTHS}
@@ -397,31 +435,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     model: Path = args.model or starter_model()
 
-    binary = build_llama_bench()  # before timing anything: the first build takes minutes
+    lb = LlamaBench(build_llama_bench(), model, args.threads)  # the first build takes minutes
     started = time.perf_counter()
-    lb = measure_llama_bench(binary, model, args.threads, args.reps)
-    lb_s = time.perf_counter() - started
-    nh = measure_nexthub(model, args.threads, args.reps)
-    nh_s = time.perf_counter() - started - lb_s
-    rows, targets, python_ms = compare(lb, nh)
+    ref, ours, runs = measure(lb, args.reps)
+    took = time.perf_counter() - started
+    rows, targets, python_ms = compare(ref, ours)
 
-    print(f"machine:  {machine()}")
-    print(f"model:    {model.name} ({nh['model_description']}), gpu layers {nh['gpu_layers']}")
-    print(f"llama.cpp {lb['build_info']}; threads {args.threads}; reps {args.reps} (medians)")
-    print(f"took:     llama-bench {lb_s:.0f} s, NextHub {nh_s:.0f} s\n")
+    print(f"machine:   {machine()}")
+    print(f"model:     {model.name}, gpu layers {ours['gpu_layers']:.0f}")
+    print(f"llama.cpp: {lb.build_info()}; threads {args.threads}")
+    print(f"reps:      {args.reps} paired repetitions (medians); took {took:.0f} s\n")
     print(f"| {'test':<52} | {'llama-bench':>11} | {'NextHub':>9} | {'ratio':>6} |")
     print(f"|{'-' * 54}|{'-' * 13}:|{'-' * 10}:|{'-' * 7}:|")
-    for name, ref, ours in rows:
-        print(f"| {name:<52} | {ref:>11.2f} | {ours:>9.2f} | {ours / ref:>6.1%} |")
+    for name, theirs, mine in rows:
+        print(f"| {name:<52} | {theirs:>11.2f} | {mine:>9.2f} | {mine / theirs:>6.1%} |")
     print()
     print(
         "Python ms/token (NextHub - llama-bench): "
         + ", ".join(f"{k} {v:.3f}" for k, v in python_ms.items())
     )
-    ms = {k: v * 1e3 for k, v in nh.items() if k.endswith("_s")}
+    ms = {k: v * 1e3 for k, v in ours.items() if k.endswith("_s")}
     print(
-        f"follow-up over {nh['prompt_tokens']:.0f} prompt tokens "
-        f"({nh['follow_up_evaluated']:.0f} evaluated): TTFT {ms['follow_up_ttft_s']:.1f} ms, "
+        f"follow-up over {ours['chat_prompt_tokens']:.0f} prompt tokens "
+        f"({ours['follow_up_evaluated']:.0f} evaluated): TTFT {ms['follow_up_ttft_s']:.1f} ms, "
         f"cold {ms['cold_ttft_s']:.1f} ms (parent clock: {ms['follow_up_ttft_parent_s']:.1f} "
         f"vs {ms['cold_ttft_parent_s']:.1f} ms)\n"
     )
@@ -433,8 +469,9 @@ def main(argv: list[str] | None = None) -> int:
             "model": str(model),
             "threads": args.threads,
             "reps": args.reps,
-            "llama_bench": lb,
-            "nexthub": nh,
+            "llama_bench": lb.build_info(),
+            "medians": {"llama_bench": ref, "nexthub": ours},
+            "per_rep": {"llama_bench": runs.ref, "nexthub": runs.ours},
             "python_ms_per_token": python_ms,
             "rows": rows,
             "targets": [{**dataclasses.asdict(t), "passed": t.passed} for t in targets],

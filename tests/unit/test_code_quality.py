@@ -65,6 +65,8 @@ def test_only_the_gui_package_imports_qt(path: Path) -> None:
     [
         ("engine", {"nexthub.models", "nexthub.store", "nexthub.service", "nexthub.cli"}),
         ("models", {"nexthub.engine", "nexthub.store", "nexthub.service", "nexthub.cli"}),
+        ("store", {"nexthub.engine", "nexthub.models", "nexthub.service", "nexthub.cli"}),
+        ("service", {"nexthub.cli", "nexthub.gui", "nexthub.web"}),
     ],
 )
 def test_core_layers_do_not_import_each_other(layer: str, forbidden: set[str]) -> None:

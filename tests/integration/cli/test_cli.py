@@ -18,11 +18,23 @@ from nexthub import __version__
 from tests.gguf_files import write_sparse_huge_gguf
 
 NEXTHUB = [sys.executable, "-m", "nexthub"]
+#: This machine has no OS keyring: the chat store is protected by a passphrase.
+PASSPHRASE = "test passphrase for the cli"
+
+
+def user_env() -> dict[str, str]:
+    """The environment of a headless user who unlocks the store with NEXTHUB_PASSPHRASE."""
+    return {**os.environ, "NEXTHUB_PASSPHRASE": PASSPHRASE}
 
 
 def nexthub(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*NEXTHUB, *args], capture_output=True, text=True, timeout=timeout, check=False
+        [*NEXTHUB, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=user_env(),
     )
 
 
@@ -48,6 +60,43 @@ def test_chat_with_a_prompt_answers_once_and_exits_zero() -> None:
     assert result.returncode == 0, result.stderr
     assert "Paris" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_a_terminal_chat_is_saved_in_the_encrypted_store(nexthub_home: Path) -> None:
+    asked = "What is the capital of France? Answer in one word."
+    result = nexthub("chat", "-p", asked, "--temperature", "0", "--max-tokens", "16")
+    assert result.returncode == 0, result.stderr
+    exported = nexthub("data", "export", "--format", "json")
+    assert exported.returncode == 0, exported.stderr
+    assert asked in exported.stdout
+    assert result.stdout.strip() in exported.stdout
+    database = nexthub_home / "data" / "chats.db"
+    assert database.is_file()
+    assert asked.encode() not in database.read_bytes(), "the chat is encrypted at rest"
+
+
+def test_no_save_leaves_no_trace(nexthub_home: Path) -> None:
+    result = nexthub("chat", "--no-save", "-p", "Hi", "--max-tokens", "8")
+    assert result.returncode == 0, result.stderr
+    assert not (nexthub_home / "data" / "chats.db").exists()
+
+
+def test_chat_with_a_wrong_passphrase_fails_before_loading_and_changes_nothing(
+    nexthub_home: Path,
+) -> None:
+    assert nexthub("chat", "-p", "Hi", "--max-tokens", "4").returncode == 0
+    before = {p: p.read_bytes() for p in nexthub_home.rglob("*") if p.is_file()}
+    result = subprocess.run(
+        [*NEXTHUB, "chat", "-p", "Hi"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "NEXTHUB_PASSPHRASE": "not the passphrase"},
+    )
+    assert_clean_failure(result, "passphrase")
+    after = {p: p.read_bytes() for p in nexthub_home.rglob("*") if p.is_file()}
+    assert after == before
 
 
 def test_chat_with_an_unknown_model_fails_cleanly() -> None:
@@ -129,6 +178,7 @@ class InteractiveChat:
             stderr=subprocess.PIPE,
             text=True,
             bufsize=1,
+            env=user_env(),
         )
         self.stdout: queue.Queue[str] = queue.Queue()
         self.stderr: queue.Queue[str] = queue.Queue()

@@ -1,30 +1,10 @@
-"""One real engine with the real starter model, shared by a test module."""
+"""Helpers for the engine tests (the `engine` fixture is in tests/integration/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from nexthub.engine import (
-    ChatFinished,
-    ChatMessage,
-    Engine,
-    LoadSettings,
-    SamplingSettings,
-    TextDelta,
-)
+from nexthub.engine import ChatFinished, ChatMessage, Engine, SamplingSettings, TextDelta
 
 GREEDY = SamplingSettings(temperature=0.0, max_tokens=48)
-
-
-@pytest.fixture(scope="module")
-def engine(starter_model_path: Path) -> Iterator[Engine]:
-    """A worker with the starter model loaded (2 threads: CI has 2 cores)."""
-    with Engine() as engine:
-        engine.load(starter_model_path, LoadSettings(context_size=2048, threads=2, batch_threads=2))
-        yield engine
 
 
 def run_chat(

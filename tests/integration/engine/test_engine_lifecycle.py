@@ -151,3 +151,16 @@ def test_a_truncated_gguf_fails_to_load_and_the_engine_stays_usable(
         engine.load(starter_model_path, SETTINGS)
         _, answer = run_chat(engine, [ChatMessage("user", "Hi")])
         assert answer.text
+
+
+def test_the_worker_does_not_inherit_the_store_passphrase(
+    starter_model_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEXTHUB_PASSPHRASE", "correct horse battery staple")
+    with Engine() as engine:
+        engine.load(starter_model_path, SETTINGS)
+        pid = engine.worker_pid
+        assert pid is not None
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    assert b"NEXTHUB_PASSPHRASE" not in environ
+    assert b"correct horse" not in environ
