@@ -29,9 +29,11 @@ from nexthub.errors import NextHubError
 from nexthub.lifecycle import chat_files, data_locations, keyring_entry, wipe_chats
 from nexthub.paths import AppPaths
 from nexthub.store import ConversationDump, ExportPassphraseError
+from nexthub.store.export_envelope import encrypt
+from nexthub.store.export_markdown import to_markdown
 from nexthub.store.key_files import write_private
 from nexthub.store.keys import PASSPHRASE_ENV, KeyProtection, KeyStore
-from nexthub.store.portable import encrypt, read_export, to_json, to_markdown
+from nexthub.store.portable import read_export, to_json
 
 EXPORT_PASSPHRASE_ENV = "NEXTHUB_EXPORT_PASSPHRASE"  # noqa: S105 - the variable's name
 

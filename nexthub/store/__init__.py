@@ -16,14 +16,13 @@ from nexthub.store.errors import (
     StoreClosedError,
     StoreError,
 )
-from nexthub.store.portable import (
-    ConversationDump,
+from nexthub.store.export_errors import (
     ExportPassphraseError,
     ExportTooNewError,
     ImportConflictError,
     InvalidExportError,
-    RestoreReport,
 )
+from nexthub.store.portable import ConversationDump, RestoreReport
 from nexthub.store.records import Conversation, FinishReason, Message, Role, SearchHit
 
 __all__ = [

@@ -27,10 +27,10 @@ from nexthub.store.errors import (
     NotFoundError,
     StoreClosedError,
 )
+from nexthub.store.export_errors import ImportConflictError
 from nexthub.store.migrations import apply_migrations
 from nexthub.store.portable import (
     ConversationDump,
-    ImportConflictError,
     RestoreReport,
     check_dumps,
     conversation_row,

@@ -200,11 +200,11 @@ def parse(data: bytes, file: Path) -> WrappedKey:
         raise DamagedKeyError(file, "its content does not match its checksum (bytes were changed)")
     try:
         return _parse_document({k: v for k, v in document.items() if k != "checksum"})
-    except _MalformedError as exc:
+    except MalformedFieldError as exc:
         raise DamagedKeyError(file, str(exc)) from None
 
 
-class _MalformedError(Exception):
+class MalformedFieldError(Exception):
     """A description of what is wrong, naming fields but never quoting values."""
 
 
@@ -219,76 +219,78 @@ _SPECIFIC = {
 def _parse_document(doc: dict[str, Any]) -> WrappedKey:
     version = doc.get("version")
     if type(version) is not int or version != FORMAT_VERSION or doc.get("cipher") != CIPHER:
-        raise _MalformedError("its version or cipher is not one NextHub knows")
+        raise MalformedFieldError("its version or cipher is not one NextHub knows")
     value = doc.get("protection")
     if not isinstance(value, str) or value not in {p.value for p in KeyProtection}:
-        raise _MalformedError("its 'protection' field is not one NextHub knows")
+        raise MalformedFieldError("its 'protection' field is not one NextHub knows")
     protection = KeyProtection(value)
     expected = _COMMON | {_SPECIFIC[protection]}
     if set(doc) != expected:
-        raise _MalformedError(f"its fields do not match its protection '{protection.value}'")
+        raise MalformedFieldError(f"its fields do not match its protection '{protection.value}'")
     record = WrappedKey(
         protection=protection,
-        nonce=_bytes_field(doc, "nonce", NONCE_BYTES),
-        ciphertext=_bytes_field(doc, "ciphertext", KEY_BYTES + TAG_BYTES),
-        kek_check=_bytes_field(doc, "kek_check", CHECK_BYTES),
+        nonce=bytes_field(doc, "nonce", NONCE_BYTES),
+        ciphertext=bytes_field(doc, "ciphertext", KEY_BYTES + TAG_BYTES),
+        kek_check=bytes_field(doc, "kek_check", CHECK_BYTES),
     )
     if protection is KeyProtection.PASSPHRASE:
-        return replace(record, kdf=_parse_kdf(doc["kdf"]))
+        return replace(record, kdf=parse_kdf(doc["kdf"]))
     if protection is KeyProtection.KEYRING:
         return replace(record, keyring=_parse_keyring(doc["keyring"]))
     name = doc["key_file"]
     if not isinstance(name, str) or not _KEY_FILE_NAME.match(name):
-        raise _MalformedError("its 'key_file' field is not a NextHub key file name")
+        raise MalformedFieldError("its 'key_file' field is not a NextHub key file name")
     return replace(record, key_file=name)
 
 
-def _parse_kdf(kdf: Any) -> PassphraseKdf:
+def parse_kdf(kdf: Any) -> PassphraseKdf:
     if not isinstance(kdf, dict):
-        raise _MalformedError("its 'kdf' field is not an object")
-    salt = _bytes_field(kdf, "salt", SALT_BYTES)
+        raise MalformedFieldError("its 'kdf' field is not an object")
+    salt = bytes_field(kdf, "salt", SALT_BYTES)
     fields: dict[str, set[str]] = {
         "argon2id": {"name", "salt", "iterations", "lanes", "memory_kib"},
         "scrypt": {"name", "salt", "n", "r", "p"},
     }
     name = kdf.get("name")
     if not isinstance(name, str) or name not in fields or set(kdf) != fields[name]:
-        raise _MalformedError("its 'kdf' field names no KDF NextHub knows, or has the wrong fields")
+        raise MalformedFieldError(
+            "its 'kdf' field names no KDF NextHub knows, or has the wrong fields"
+        )
     numbers = {k: v for k, v in kdf.items() if k not in {"name", "salt"}}
     if any(not isinstance(v, int) or isinstance(v, bool) for v in numbers.values()):
-        raise _MalformedError("its KDF parameters are not whole numbers")
+        raise MalformedFieldError("its KDF parameters are not whole numbers")
     try:
         params: KdfParams = (
             Argon2idParams(**numbers) if name == "argon2id" else ScryptParams(**numbers)
         )
     except ValueError:
-        raise _MalformedError("its KDF parameters are out of range") from None
+        raise MalformedFieldError("its KDF parameters are out of range") from None
     return PassphraseKdf(params=params, salt=salt)
 
 
 def _parse_keyring(entry: Any) -> KeyringEntry:
     if not isinstance(entry, dict) or set(entry) != {"backend", "service", "username"}:
-        raise _MalformedError("its 'keyring' field has the wrong fields")
+        raise MalformedFieldError("its 'keyring' field has the wrong fields")
     backend, service, username = entry["backend"], entry["service"], entry["username"]
     if not isinstance(backend, str) or not backend or len(backend) > 200:
-        raise _MalformedError("its keyring backend name is not valid")
+        raise MalformedFieldError("its keyring backend name is not valid")
     if service != KEYRING_SERVICE or not isinstance(username, str):
-        raise _MalformedError("its keyring entry is not NextHub's")
+        raise MalformedFieldError("its keyring entry is not NextHub's")
     if not _KEYRING_USERNAME.match(username):
-        raise _MalformedError("its keyring entry is not NextHub's")
+        raise MalformedFieldError("its keyring entry is not NextHub's")
     return KeyringEntry(backend=backend, service=service, username=username)
 
 
-def _bytes_field(obj: dict[str, Any], name: str, length: int) -> bytes:
+def bytes_field(obj: dict[str, Any], name: str, length: int) -> bytes:
     value = obj.get(name)
     if not isinstance(value, str):
-        raise _MalformedError(f"its '{name}' field is missing or not text")
+        raise MalformedFieldError(f"its '{name}' field is missing or not text")
     try:
         raw = base64.b64decode(value.encode("ascii"), validate=True)
     except (UnicodeEncodeError, binascii.Error):
-        raise _MalformedError(f"its '{name}' field is not valid base64") from None
+        raise MalformedFieldError(f"its '{name}' field is not valid base64") from None
     if len(raw) != length:
-        raise _MalformedError(f"its '{name}' field has the wrong length")
+        raise MalformedFieldError(f"its '{name}' field has the wrong length")
     return raw
 
 

@@ -21,31 +21,23 @@ Error messages name positions and ids, never a title or a message's text.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
-import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from nexthub import __version__
 from nexthub.store.conversations import encode_sampling
-from nexthub.store.errors import StoreError
-from nexthub.store.key_format import (
-    CHECK_BYTES,
-    NONCE_BYTES,
-    _bytes_field,
-    _MalformedError,
-    _parse_kdf,
-    kek_check,
+from nexthub.store.export_envelope import is_envelope, open_envelope
+from nexthub.store.export_errors import (
+    FORMAT_VERSION,
+    ExportPassphraseError,
+    ExportTooNewError,
+    InvalidExportError,
+    load_json,
 )
-from nexthub.store.key_kdf import SALT_BYTES, KdfParams, PassphraseKdf, default_kdf
 from nexthub.store.records import (
     FINISH_REASONS,
     ROLES,
@@ -57,41 +49,9 @@ from nexthub.store.records import (
 )
 
 FORMAT_NAME = "nexthub-chats"
-FORMAT_VERSION = 1
-ENCRYPTED_FORMAT_NAME = "nexthub-chats-encrypted"
-ENCRYPTED_FORMAT_VERSION = 1
-CIPHER = "aes-256-gcm"
 
 _INT64 = 2**63
 _ID_MAX_CHARS = 200
-
-
-class InvalidExportError(StoreError):
-    """The file is not an export NextHub can read, or its conversations do not hold together."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__(
-            f"This is not a NextHub export that can be imported: {problem}. Nothing was imported."
-        )
-
-
-class ExportTooNewError(StoreError):
-    """The export was written by a newer NextHub (a format version this one does not know)."""
-
-    def __init__(self, version: int) -> None:
-        super().__init__(
-            f"This export was written by a newer version of NextHub (format version {version}; "
-            f"this version reads {FORMAT_VERSION}). Update NextHub to import it. "
-            "Nothing was imported."
-        )
-
-
-class ExportPassphraseError(StoreError):
-    """The passphrase does not open an encrypted export (or none was given)."""
-
-
-class ImportConflictError(StoreError):
-    """A message in the export has the id of a message of another conversation in the store."""
 
 
 @dataclass(frozen=True)
@@ -275,13 +235,6 @@ _MESSAGE_FIELDS = (
 )
 
 
-def _load_json(data: bytes, what: str) -> Any:
-    try:
-        return json.loads(data.decode("utf-8-sig"))
-    except (ValueError, RecursionError):  # bad UTF-8 or JSON; numbers too long to convert
-        raise InvalidExportError(f"{what} is not valid JSON (it may be cut short)") from None
-
-
 def read_export(data: bytes, passphrase: Callable[[], str] | None = None) -> list[ConversationDump]:
     """The conversations of an export file, every field and every tree checked.
 
@@ -290,14 +243,14 @@ def read_export(data: bytes, passphrase: Callable[[], str] | None = None) -> lis
     :class:`InvalidExportError` (or :class:`ExportTooNewError`) for anything
     it cannot import whole.
     """
-    document = _load_json(data, "the file")
-    if isinstance(document, dict) and document.get("format") == ENCRYPTED_FORMAT_NAME:
+    document = load_json(data, "the file")
+    if is_envelope(document):
         if passphrase is None:
             raise ExportPassphraseError(
                 "This export is encrypted: a passphrase is needed to import it. "
                 "Nothing was imported."
             )
-        document = _load_json(_open_envelope(document, passphrase()), "the decrypted file")
+        document = load_json(open_envelope(document, passphrase()), "the decrypted file")
     return _read_document(document)
 
 
@@ -477,127 +430,3 @@ def _read_message(item: Any, where: str, conversation_id: str) -> Message:
         prompt_tokens_per_s=fields.number("prompt_tokens_per_s"),
         decode_tokens_per_s=fields.number("decode_tokens_per_s"),
     )
-
-
-# -- The passphrase envelope -------------------------------------------------------------------
-
-
-def _envelope_header(kdf: PassphraseKdf) -> dict[str, Any]:
-    return {
-        "format": ENCRYPTED_FORMAT_NAME,
-        "version": ENCRYPTED_FORMAT_VERSION,
-        "cipher": CIPHER,
-        "kdf": kdf.to_json(),
-    }
-
-
-def _associated_data(header: Mapping[str, Any]) -> bytes:
-    return json.dumps(header, sort_keys=True, separators=(",", ":")).encode("ascii")
-
-
-def _b64(raw: bytes) -> str:
-    return base64.b64encode(raw).decode("ascii")
-
-
-def encrypt(data: bytes, passphrase: str, *, kdf: KdfParams | None = None) -> bytes:
-    """``data`` (an export) sealed under ``passphrase``: the envelope's bytes.
-
-    ``kdf`` sets the cost (tests pass a cheap one); the default is the
-    database key's: Argon2id (RFC 9106, 64 MiB), or scrypt where it is missing.
-    """
-    if not passphrase:
-        raise ExportPassphraseError("An encrypted export needs a passphrase; none was given.")
-    derivation = PassphraseKdf(params=kdf or default_kdf(), salt=secrets.token_bytes(SALT_BYTES))
-    key = derivation.derive(passphrase)
-    header = _envelope_header(derivation)
-    nonce = secrets.token_bytes(NONCE_BYTES)
-    ciphertext = AESGCM(key).encrypt(nonce, data, _associated_data(header))
-    envelope = header | {
-        "nonce": _b64(nonce),
-        "check": _b64(kek_check(key)),
-        "ciphertext": _b64(ciphertext),
-    }
-    return (json.dumps(envelope, indent=2) + "\n").encode("ascii")
-
-
-_ENVELOPE_FIELDS = frozenset({"format", "version", "cipher", "kdf", "nonce", "check", "ciphertext"})
-
-
-def decrypt(data: bytes, passphrase: str) -> bytes:
-    """The export inside an envelope; :class:`ExportPassphraseError` for a wrong passphrase."""
-    envelope = _load_json(data, "the encrypted export")
-    if not isinstance(envelope, dict) or envelope.get("format") != ENCRYPTED_FORMAT_NAME:
-        raise InvalidExportError("it is not an encrypted NextHub export")
-    return _open_envelope(envelope, passphrase)
-
-
-def _open_envelope(envelope: dict[str, Any], passphrase: str) -> bytes:
-    version = envelope.get("version")
-    if type(version) is int and version > ENCRYPTED_FORMAT_VERSION:
-        raise ExportTooNewError(version)
-    if (
-        set(envelope) != _ENVELOPE_FIELDS
-        or version != ENCRYPTED_FORMAT_VERSION
-        or envelope.get("cipher") != CIPHER
-    ):
-        raise InvalidExportError("its encryption header has the wrong fields or version")
-    try:
-        derivation = _parse_kdf(envelope["kdf"])
-        nonce = _bytes_field(envelope, "nonce", NONCE_BYTES)
-        check = _bytes_field(envelope, "check", CHECK_BYTES)
-        text = envelope["ciphertext"]
-        if not isinstance(text, str):
-            raise _MalformedError("its 'ciphertext' field is not text")
-        ciphertext = base64.b64decode(text.encode("ascii"), validate=True)
-    except (_MalformedError, UnicodeEncodeError, binascii.Error) as exc:
-        raise InvalidExportError(f"the encryption header is damaged ({exc})") from None
-    if not passphrase:
-        raise ExportPassphraseError(
-            "This export is encrypted: a passphrase is needed to import it. Nothing was imported."
-        )
-    key = derivation.derive(passphrase)
-    try:
-        header = {name: envelope[name] for name in ("format", "version", "cipher", "kdf")}
-        return AESGCM(key).decrypt(nonce, ciphertext, _associated_data(header))
-    except InvalidTag:
-        if secrets.compare_digest(kek_check(key), check):
-            raise InvalidExportError(
-                "the encrypted file was changed or damaged after it was written "
-                "(the passphrase is right, but the content fails its authentication)"
-            ) from None
-        raise ExportPassphraseError(
-            "That passphrase does not open this encrypted export. Nothing was imported."
-        ) from None
-
-
-# -- Markdown ----------------------------------------------------------------------------------
-
-
-def to_markdown(conversation: Conversation, branch: Sequence[Message]) -> str:
-    """One conversation's shown branch as Markdown: the title, then each message under
-    **User** or **Assistant** (with the model that answered). The text goes in as it is:
-    models answer in Markdown already."""
-    title = " ".join(conversation.title.split()) or "Untitled conversation"
-    lines = [f"# {title}", ""]
-    started = conversation.created.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    about = f"Exported from NextHub. Started {started}"
-    if conversation.model:
-        about += f"; model: {conversation.model}"
-    lines += [f"*{about}.*", ""]
-    if conversation.system_prompt:
-        lines += ["**System prompt**", "", conversation.system_prompt, ""]
-    for message in branch:
-        lines += [_markdown_heading(message), "", message.content, ""]
-        if not message.complete:
-            lines += ["*(unfinished answer)*", ""]
-        elif message.finish_reason not in (None, "stop"):
-            lines += [f"*(the answer stopped early: {message.finish_reason})*", ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def _markdown_heading(message: Message) -> str:
-    if message.role == "user":
-        return "**User**"
-    if message.role == "system":
-        return "**System**"
-    return f"**Assistant** ({message.model})" if message.model else "**Assistant**"

@@ -23,8 +23,9 @@ from nexthub.store import (
     InvalidExportError,
     StoreError,
 )
+from nexthub.store.export_envelope import decrypt, encrypt
 from nexthub.store.key_kdf import ScryptParams
-from nexthub.store.portable import decrypt, encrypt, read_export, to_json
+from nexthub.store.portable import read_export, to_json
 
 CHEAP = ScryptParams(n=16, r=1, p=1)  # test-only cost, passed explicitly
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from nexthub.store import Conversation, Message
-from nexthub.store.portable import to_markdown
+from nexthub.store.export_markdown import to_markdown
 
 START = datetime(2025, 3, 1, 9, 12, 44, tzinfo=UTC)
 

@@ -29,8 +29,9 @@ from nexthub.store import (
     InvalidExportError,
     Message,
 )
+from nexthub.store.export_envelope import encrypt
 from nexthub.store.key_kdf import ScryptParams
-from nexthub.store.portable import encrypt, read_export, to_json
+from nexthub.store.portable import read_export, to_json
 from nexthub.store.records import FINISH_REASONS, ROLES
 
 # Test-only cost, passed explicitly; the defaults are never weakened.
