@@ -368,29 +368,50 @@ class Target:
         )
 
 
-def compare(
-    lb: dict[str, float], nh: dict[str, float]
-) -> tuple[list[tuple[str, float, float]], list[Target], dict[str, float]]:
-    """Rows of the table (name, llama-bench, NextHub), the targets, Python ms per token."""
+#: Table rows: label, llama-bench key, NextHub key.
+ROWS = (
+    (f"prompt pp{PROMPT_TOKENS}, tokens/s (NextHub: tokens / TTFT)", "pp", "pp"),
+    ("  NextHub: worker's prefill timer", "pp", "pp_worker_timer"),
+    *(
+        row
+        for n in DECODE_LENGTHS
+        for row in (
+            (f"decode tg{n}, tokens/s (greedy)", f"tg{n}", f"tg{n}"),
+            ("  NextHub: worker's decode timer", f"tg{n}", f"tg{n}_worker_timer"),
+        )
+    ),
+    ("decode tg512, default chat sampling", "tg512", "tg512_chat_sampling"),
+    (f"ms/token, tokens 1-{SEGMENT} of 2000", "first_segment_ms", "first_segment_ms"),
+    (
+        f"ms/token, last {SEGMENT} of 2000 (lb: -d {LAST_DEPTH})",
+        "last_segment_ms",
+        "last_segment_ms",
+    ),
+)
+
+
+def table(runs: PairedRuns, lb: dict[str, float], nh: dict[str, float]) -> list[str]:
+    """The Markdown table: medians, their ratio, and the range of the per-repetition ratios."""
+    lines = [
+        f"| {'test':<52} | {'llama-bench':>11} | {'NextHub':>9} | {'ratio':>6} | per-rep ratios |",
+        f"|{'-' * 54}|{'-' * 12}:|{'-' * 10}:|{'-' * 7}:|:{'-' * 15}|",
+    ]
+    for label, ref_key, our_key in ROWS:
+        pairs = [o / r for r, o in zip(runs.ref[ref_key], runs.ours[our_key], strict=True)]
+        spread = f"{min(pairs):.0%} - {max(pairs):.0%}"
+        ratio = nh[our_key] / lb[ref_key]
+        lines.append(
+            f"| {label:<52} | {lb[ref_key]:>11.2f} | {nh[our_key]:>9.2f} | {ratio:>6.1%} "
+            f"| {spread:<14} |"
+        )
+    return lines
+
+
+def targets_of(lb: dict[str, float], nh: dict[str, float]) -> tuple[list[Target], dict[str, float]]:
+    """The issue's targets, and the Python ms per token they are based on."""
     python_ms = {f"tg{n}": 1e3 / nh[f"tg{n}"] - 1e3 / lb[f"tg{n}"] for n in DECODE_LENGTHS}
     python_ms["first_segment"] = nh["first_segment_ms"] - lb["first_segment_ms"]
     python_ms["last_segment"] = nh["last_segment_ms"] - lb["last_segment_ms"]
-    rows = [
-        (f"prompt pp{PROMPT_TOKENS}, tokens/s (NextHub: tokens / TTFT)", lb["pp"], nh["pp"]),
-        ("  NextHub: worker's prefill timer", lb["pp"], nh["pp_worker_timer"]),
-    ]
-    for n in DECODE_LENGTHS:
-        rows.append((f"decode tg{n}, tokens/s (greedy)", lb[f"tg{n}"], nh[f"tg{n}"]))
-        rows.append(("  NextHub: worker's decode timer", lb[f"tg{n}"], nh[f"tg{n}_worker_timer"]))
-    rows += [
-        ("decode tg512, default chat sampling", lb["tg512"], nh["tg512_chat_sampling"]),
-        (f"ms/token, tokens 1-{SEGMENT} of 2000", lb["first_segment_ms"], nh["first_segment_ms"]),
-        (
-            f"ms/token, last {SEGMENT} of 2000 (llama-bench -d {LAST_DEPTH})",
-            lb["last_segment_ms"],
-            nh["last_segment_ms"],
-        ),
-    ]
     growth = python_ms["last_segment"] - python_ms["first_segment"]
     ttft_ratio = nh["follow_up_ttft_s"] / nh["cold_ttft_s"] * 100
     targets = [
@@ -402,7 +423,7 @@ def compare(
         Target("prompt pp512 vs llama-bench", nh["pp"] / lb["pp"] * 100, 95, "%", True),
         Target("follow-up TTFT / cold TTFT", ttft_ratio, 10, "%", False),
     ]
-    return rows, targets, python_ms
+    return targets, python_ms
 
 
 def machine() -> str:
@@ -439,16 +460,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     ref, ours, runs = measure(lb, args.reps)
     took = time.perf_counter() - started
-    rows, targets, python_ms = compare(ref, ours)
+    targets, python_ms = targets_of(ref, ours)
 
     print(f"machine:   {machine()}")
     print(f"model:     {model.name}, gpu layers {ours['gpu_layers']:.0f}")
     print(f"llama.cpp: {lb.build_info()}; threads {args.threads}")
     print(f"reps:      {args.reps} paired repetitions (medians); took {took:.0f} s\n")
-    print(f"| {'test':<52} | {'llama-bench':>11} | {'NextHub':>9} | {'ratio':>6} |")
-    print(f"|{'-' * 54}|{'-' * 13}:|{'-' * 10}:|{'-' * 7}:|")
-    for name, theirs, mine in rows:
-        print(f"| {name:<52} | {theirs:>11.2f} | {mine:>9.2f} | {mine / theirs:>6.1%} |")
+    print("\n".join(table(runs, ref, ours)))
     print()
     print(
         "Python ms/token (NextHub - llama-bench): "
@@ -473,7 +491,6 @@ def main(argv: list[str] | None = None) -> int:
             "medians": {"llama_bench": ref, "nexthub": ours},
             "per_rep": {"llama_bench": runs.ref, "nexthub": runs.ours},
             "python_ms_per_token": python_ms,
-            "rows": rows,
             "targets": [{**dataclasses.asdict(t), "passed": t.passed} for t in targets],
         }
         args.json.write_text(json.dumps(report, indent=2))
