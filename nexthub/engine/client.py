@@ -221,10 +221,12 @@ class Engine:
                         raise _ERRORS.get(message.kind, EngineError)(message.message)
                     if isinstance(message, TextDelta):
                         text.append(message.text)
-                    yield message  # type: ignore[misc]
                     if isinstance(message, ChatFinished):
+                        # Finished before the yield: a caller may stop reading right here.
                         finished = True
+                        yield message
                         return
+                    yield message  # type: ignore[misc]
             finally:
                 if not finished:  # the caller stopped reading: wind the answer down
                     self._abandon(conn)

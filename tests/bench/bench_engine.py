@@ -22,7 +22,7 @@ worker's own Timings are shown beside them. Prompt speed is evaluated tokens ove
 the worker's time to first token, which also covers tokenization and the first
 sample (the worker's prefill timer does not wait for an asynchronous GPU).
 
-Run (a few minutes on 2 cores; the first run also builds llama-bench):
+Run (7-10 minutes on a 2-vCPU VM at the defaults; the first run also builds llama-bench):
     .venv/bin/python tests/bench/bench_engine.py [--model PATH] [--threads N]
         [--reps N] [--json OUT] [--strict]
 """

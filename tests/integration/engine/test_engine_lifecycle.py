@@ -164,3 +164,22 @@ def test_the_worker_does_not_inherit_the_store_passphrase(
         environ = Path(f"/proc/{pid}/environ").read_bytes()
     assert b"NEXTHUB_PASSPHRASE" not in environ
     assert b"correct horse" not in environ
+
+
+def test_a_reader_that_stops_at_the_final_event_keeps_the_worker_and_its_cache(
+    starter_model_path: Path,
+) -> None:
+    with Engine() as engine:
+        engine.load(starter_model_path, SETTINGS)
+        pid = engine.worker_pid
+        history = [ChatMessage("user", "What is the capital of France?")]
+        stream = engine.chat(history, SamplingSettings(temperature=0.0, max_tokens=16))
+        final = next(e for e in stream if not isinstance(e, TextDelta))
+        stream.close()  # type: ignore[attr-defined]  # stop reading at ChatFinished
+        history += [
+            ChatMessage("assistant", final.text),  # type: ignore[attr-defined]
+            ChatMessage("user", "And of Italy?"),
+        ]
+        _, follow_up = run_chat(engine, history)
+        assert engine.worker_pid == pid, "the worker must not be killed"
+        assert follow_up.usage.prompt_tokens_cached > 0, "the KV cache must survive"
