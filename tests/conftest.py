@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from nexthub.paths import AppPaths
 
 STARTER_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -31,3 +34,15 @@ def starter_model_path() -> Path:
     path = Path(next(iter(spec.submodule_search_locations))) / STARTER_FILE
     assert path.is_file()
     return path
+
+
+@pytest.fixture
+def key() -> bytes:
+    """A random 32-byte database key, as the key store would hand out."""
+    return secrets.token_bytes(32)
+
+
+@pytest.fixture
+def db_path(nexthub_home: Path) -> Path:
+    """Where the chat database lives in this test's NEXTHUB_HOME."""
+    return AppPaths.from_environment().chats_db_file

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from store_db_disks import SmallDisk, mount
-
-from nexthub.paths import AppPaths
-
-
-@pytest.fixture
-def key() -> bytes:
-    return secrets.token_bytes(32)
-
-
-@pytest.fixture
-def db_path(nexthub_home: Path) -> Path:
-    return AppPaths.from_environment().data / "chats.db"
 
 
 @pytest.fixture

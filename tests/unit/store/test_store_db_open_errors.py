@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import sqlcipher3
 
-from nexthub.paths import AppPaths
 from nexthub.store import (
     ChatStore,
     DatabaseBusyError,
@@ -24,16 +23,6 @@ from nexthub.store.database import translate_error
 from tests.integration.store.store_db_pages import decrypt_database
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def key() -> bytes:
-    return secrets.token_bytes(32)
-
-
-@pytest.fixture
-def db_path(nexthub_home: Path) -> Path:
-    return AppPaths.from_environment().data / "chats.db"
 
 
 def snapshot(folder: Path) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 import sqlcipher3
 from sqlite_utils import Database
 
-from nexthub.paths import AppPaths
 from nexthub.store import ChatStore, DatabaseTooNewError
 from nexthub.store.database import SQLCIPHER4_SETTINGS, EncryptedDatabase
 from nexthub.store.migrations import (
@@ -20,16 +18,6 @@ from nexthub.store.migrations import (
     apply_migrations,
     create_fts_triggers,
 )
-
-
-@pytest.fixture
-def key() -> bytes:
-    return secrets.token_bytes(32)
-
-
-@pytest.fixture
-def db_path(nexthub_home: Path) -> Path:
-    return AppPaths.from_environment().data / "chats.db"
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +10,6 @@ from pathlib import Path
 import pytest
 import sqlcipher3
 
-from nexthub.paths import AppPaths
 from nexthub.store import (
     AnswerNotStreamingError,
     ChatStore,
@@ -21,16 +19,6 @@ from nexthub.store import (
 from nexthub.store.streaming import AnswerStreams
 
 INTERVAL = 0.05
-
-
-@pytest.fixture
-def key() -> bytes:
-    return secrets.token_bytes(32)
-
-
-@pytest.fixture
-def db_path(nexthub_home: Path) -> Path:
-    return AppPaths.from_environment().data / "chats.db"
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ protection has its own module, test_store_keys_keyring.py, with a real one.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import logging
 import stat
@@ -46,6 +45,7 @@ from nexthub.store.keys import (
     UnsupportedKeyFormatError,
     WrongPassphraseError,
 )
+from tests.file_snapshots import snapshot
 
 PASSPHRASE = "correct horse battery staple"
 OTHER = "Tr0ub4dor&3"
@@ -73,16 +73,6 @@ def make_store(paths: AppPaths) -> Callable[..., KeyStore]:
 @pytest.fixture
 def store(make_store: Callable[..., KeyStore]) -> KeyStore:
     return make_store()
-
-
-def snapshot(root: Path) -> dict[str, tuple[str, int, int]]:
-    """Every file under ``root``: content hash, mode, modification time."""
-    found: dict[str, tuple[str, int, int]] = {}
-    for path in sorted(p for p in root.rglob("*") if not p.is_dir()):
-        info = path.stat()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        found[str(path.relative_to(root))] = (digest, info.st_mode, info.st_mtime_ns)
-    return found
 
 
 def wrapped_file(paths: AppPaths) -> Path:

@@ -11,7 +11,6 @@ these tests are skipped, and only then.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
@@ -35,6 +34,7 @@ from nexthub.store.keys import (
     KeyStore,
     StoreKeyError,
 )
+from tests.file_snapshots import snapshot
 
 # A dependency of keyring on Linux; elsewhere there is no Secret Service to test.
 secretstorage = pytest.importorskip("secretstorage", reason="the Secret Service is Linux-only")
@@ -165,16 +165,6 @@ def recorded(paths: AppPaths) -> dict[str, Any]:
         (paths.data / "database-key.json").read_text(encoding="utf-8")
     )
     return document
-
-
-def snapshot(root: Path) -> dict[str, tuple[str, int, int]]:
-    """Every file under ``root``: content hash, mode, modification time."""
-    found: dict[str, tuple[str, int, int]] = {}
-    for path in sorted(p for p in root.rglob("*") if not p.is_dir()):
-        info = path.stat()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        found[str(path.relative_to(root))] = (digest, info.st_mode, info.st_mtime_ns)
-    return found
 
 
 # -- First run and unlock -----------------------------------------------------------------------
