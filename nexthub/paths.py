@@ -73,6 +73,11 @@ class AppPaths:
         return self.data / "chats.db"
 
     @property
+    def settings_file(self) -> Path:
+        """The app's settings (threads, theme, default model...): no chat content."""
+        return self.config / "settings.json"
+
+    @property
     def downloads_dir(self) -> Path:
         """Partial downloads, kept so an interrupted download can resume."""
         return self.cache / "downloads"

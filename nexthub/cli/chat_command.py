@@ -13,7 +13,6 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, TextIO
 
 from nexthub.cli.progress import ProgressLine
@@ -26,14 +25,11 @@ from nexthub.engine import (
     SamplingSettings,
     TextDelta,
 )
-from nexthub.engine.hardware import free_gpu_memory, read_system_facts
 from nexthub.errors import NextHubError
-from nexthub.models import InstalledModel, ModelRegistry, check_fits_in_memory, inspect_gguf
 from nexthub.paths import AppPaths
 from nexthub.service.chat_session import ChatSession
+from nexthub.service.models import ModelService
 
-#: Context assumed by the memory check when --ctx 0 asks for the model's own.
-ESTIMATE_CONTEXT = 4096
 HELP_TEXT = "Commands: /new starts a new conversation, /exit leaves. Ctrl-C stops an answer."
 
 
@@ -77,20 +73,13 @@ def run(args: argparse.Namespace) -> int:
         if store is not None:
             cleanup.callback(store.close)
         engine = cleanup.enter_context(Engine())
-        free_vram = free_gpu_memory(engine.probe_hardware()) if load_settings.gpu_layers else 0
-        model_path = resolve_model_path(
-            args.model,
-            paths,
-            context=load_settings.context_size or ESTIMATE_CONTEXT,
-            free_vram=free_vram,
-        )
-        progress = ProgressLine(f"Loading {model_path.name}")
-        engine.load(model_path, load_settings, on_progress=progress.update)
+        progress = ProgressLine(f"Loading {args.model or 'the default model'}")
+        loaded = ModelService(paths, engine).load(args.model, load_settings, progress.update)
         progress.done()
         session = ChatSession(
             engine,
             store,
-            model_name=model_path.stem,
+            model_name=loaded.name,
             sampling=sampling,
             system_prompt=args.system or "",
         )
@@ -99,26 +88,6 @@ def run(args: argparse.Namespace) -> int:
             return 0 if finished.finish_reason != "error" else 1
         return _converse(session)
     raise AssertionError("unreachable")
-
-
-def resolve_model_path(
-    model: str | None, paths: AppPaths, *, context: int = 4096, free_vram: int = 0
-) -> Path:
-    """A model id from the registry, a .gguf path, or the default model, checked.
-
-    The file's header is inspected, and its memory needs compared with what is
-    free, before llama.cpp ever sees it: a bad or oversized file gets a clear
-    error here instead of a crash in the worker.
-    """
-    if model and (model.endswith(".gguf") or Path(model).expanduser().is_file()):
-        path = Path(model).expanduser()
-    else:
-        registry = ModelRegistry(paths)
-        chosen: InstalledModel = registry.get(model) if model else registry.default()
-        path = chosen.path
-    info = inspect_gguf(path)
-    check_fits_in_memory(info, context, read_system_facts().ram_available_bytes, free_vram)
-    return path
 
 
 def stream_answer(session: ChatSession, text: str, out: TextIO) -> ChatFinished:

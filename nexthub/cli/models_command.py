@@ -22,9 +22,7 @@ from nexthub.models import (
     load_catalog,
 )
 from nexthub.paths import AppPaths
-
-#: Context size the fit estimates assume (the engine's default).
-ESTIMATE_CONTEXT = 4096
+from nexthub.service.models import ESTIMATE_CONTEXT
 
 
 def register(commands: Any) -> None:
