@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,9 @@ import pytest
 from nexthub.paths import AppPaths
 
 STARTER_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+# The desktop app's tests drive real Qt widgets with no display (CI has none).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 @pytest.fixture(autouse=True)
