@@ -73,6 +73,11 @@ class AppPaths:
         return self.data / "chats.db"
 
     @property
+    def api_keys_file(self) -> Path:
+        """The localhost server's API keys, as SHA-256 hashes only (owner-only file)."""
+        return self.data / "api_keys.json"
+
+    @property
     def settings_file(self) -> Path:
         """The app's settings (threads, theme, default model...): no chat content."""
         return self.config / "settings.json"

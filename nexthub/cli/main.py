@@ -14,7 +14,14 @@ import traceback
 from collections.abc import Sequence
 
 from nexthub import __version__
-from nexthub.cli import chat_command, data_command, doctor_command, models_command
+from nexthub.cli import (
+    chat_command,
+    data_command,
+    doctor_command,
+    keys_command,
+    models_command,
+    serve_command,
+)
 from nexthub.errors import NextHubError
 
 EXIT_USAGE = 2
@@ -35,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     models_command.register(commands)
     doctor_command.register(commands)
     data_command.register(commands)
+    keys_command.register(commands)
+    serve_command.register(commands)
     return parser
 
 

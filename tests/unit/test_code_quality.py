@@ -67,6 +67,7 @@ def test_only_the_gui_package_imports_qt(path: Path) -> None:
         ("models", {"nexthub.engine", "nexthub.store", "nexthub.service", "nexthub.cli"}),
         ("store", {"nexthub.engine", "nexthub.models", "nexthub.service", "nexthub.cli"}),
         ("service", {"nexthub.cli", "nexthub.gui", "nexthub.web"}),
+        ("web", {"nexthub.cli", "nexthub.gui", "nexthub.store", "nexthub.engine.client"}),
     ],
 )
 def test_core_layers_do_not_import_each_other(layer: str, forbidden: set[str]) -> None:

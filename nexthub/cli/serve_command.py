@@ -1,0 +1,178 @@
+"""``nexthub serve``: the OpenAI-compatible API on this machine only (127.0.0.1 and ::1).
+
+Unlocks the chat store as the other commands do, loads the default model and
+serves until Ctrl-C. Every /v1 request needs an API key (``nexthub keys
+create NAME``). ``--host`` listens on another interface instead: other
+machines can then reach the API (keys are still required, and the traffic
+is plain HTTP). The log has one line per request, with its method, path,
+status and duration: never a query string, a header or any content.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ipaddress
+import logging
+import socket
+import sys
+from typing import Any
+
+import uvicorn
+
+from nexthub.cli.progress import ProgressLine
+from nexthub.cli.unlock import open_store_for_cli
+from nexthub.errors import NextHubError
+from nexthub.paths import AppPaths
+from nexthub.service.api_keys import ApiKeys
+from nexthub.service.hub import Hub
+from nexthub.web import ServerSettings, create_app
+
+DEFAULT_PORT = 8765
+LOOPBACK_V4 = "127.0.0.1"
+LOOPBACK_V6 = "::1"
+#: Seconds open streams get to finish when the server stops.
+GRACEFUL_SHUTDOWN_S = 3
+
+
+def register(commands: Any) -> None:
+    """Add the ``serve`` sub-command."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "serve", help="serve the OpenAI-compatible API on localhost", description=__doc__
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
+    )
+    parser.add_argument(
+        "--host",
+        help="listen on this address instead of loopback (other machines can then connect)",
+    )
+    parser.add_argument("--model", "-m", help="model to load first (default: the default model)")
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web site (scheme://host:port) allowed to call the API from a browser",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Unlock, load, bind, serve."""
+    if not 0 <= args.port <= 65535:
+        raise NextHubError("--port must be between 0 and 65535.")
+    try:
+        settings = ServerSettings(
+            allowed_origins=tuple(args.allow_origin),
+            extra_hosts=(args.host,) if args.host and not _is_wildcard(args.host) else (),
+        )
+    except ValueError as exc:
+        raise NextHubError(f"Bad server setting: {exc}.") from None
+    paths = AppPaths.from_environment()
+    store = open_store_for_cli(paths, create_if_missing=True)
+    hub = Hub(paths, store)
+    try:
+        progress = ProgressLine(f"Loading {args.model or 'the default model'}")
+        loaded = hub.load_model(args.model, progress.update)
+        progress.done()
+        sockets = _bind(args.host, args.port)
+        try:
+            _announce(sockets, loaded.name, args.host, paths)
+            _configure_logging()
+            config = uvicorn.Config(
+                create_app(hub, settings),
+                access_log=False,  # it would log query strings and client addresses
+                server_header=False,
+                proxy_headers=False,
+                lifespan="off",
+                log_level="info",
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            )
+            uvicorn.Server(config).run(sockets=sockets)
+        finally:
+            for sock in sockets:
+                sock.close()
+    finally:
+        hub.close()
+    return 0
+
+
+def _is_wildcard(host: str) -> bool:
+    with contextlib.suppress(ValueError):
+        return ipaddress.ip_address(host).is_unspecified
+    return False
+
+
+def _bind(host: str | None, port: int) -> list[socket.socket]:
+    """Listening sockets: loopback (IPv4, and IPv6 where there is one), or ``host``."""
+    if host:
+        try:
+            family, _kind, _proto, _, address = socket.getaddrinfo(
+                host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+            )[0]
+        except socket.gaierror as exc:
+            raise NextHubError(f"Cannot listen on '{host}': {exc.strerror}.") from None
+        return [_listen(family, address, host)]
+    first = _listen(socket.AF_INET, (LOOPBACK_V4, port), LOOPBACK_V4)
+    sockets = [first]
+    if socket.has_ipv6:
+        actual_port = first.getsockname()[1]
+        with contextlib.suppress(OSError):  # no IPv6 loopback here: IPv4 is enough
+            sockets.append(_listen(socket.AF_INET6, (LOOPBACK_V6, actual_port), LOOPBACK_V6))
+    return sockets
+
+
+def _listen(family: int, address: Any, shown: str) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        if sys.platform != "win32":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if family == socket.AF_INET6 and shown == LOOPBACK_V6:
+            raise
+        raise NextHubError(
+            f"Cannot listen on {shown} port {address[1]}: {exc.strerror}. "
+            "Choose another port with --port."
+        ) from None
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/v1"
+
+
+def _announce(sockets: list[socket.socket], model: str, host: str | None, paths: AppPaths) -> None:
+    if host and not all(ipaddress.ip_address(s.getsockname()[0]).is_loopback for s in sockets):
+        print(
+            f"Warning: listening on {host}: other machines can reach this API. Every request "
+            "still needs an API key, but the traffic is plain HTTP, readable on the network.",
+            file=sys.stderr,
+        )
+    if not ApiKeys(paths.api_keys_file).list():
+        print(
+            "No API keys yet: every request will be refused. Make one with "
+            "`nexthub keys create NAME`.",
+            file=sys.stderr,
+        )
+    print(f"NextHub API at {_url(sockets[0])} (model: {model})", flush=True)
+    for sock in sockets[1:]:
+        print(f"Also at {_url(sock)}", flush=True)
+    print("Press Ctrl-C to stop.", file=sys.stderr, flush=True)
+
+
+def _configure_logging() -> None:
+    """One line per request on stderr (see :mod:`nexthub.web.access_log`)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    web = logging.getLogger("nexthub.web")
+    web.setLevel(logging.INFO)
+    web.addHandler(handler)
+    web.propagate = False

@@ -1,0 +1,237 @@
+"""The OpenAI-compatible endpoints under /v1: models, chat completions, completions, embeddings.
+
+Each handler checks its request completely before it answers (a bad
+parameter is a 400, an unknown model a 404, with the real status code even
+for a stream), then waits its turn for the model. A streamed answer is sent
+as server-sent events: queue positions as comment lines while it waits, then
+OpenAI's chunks, then ``[DONE]``. A client that disconnects, streaming or
+not, cancels its generation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from nexthub.engine import ChatFinished, ContextOverflowError, Engine, TextDelta
+from nexthub.errors import NextHubError
+from nexthub.models import InstalledModel
+from nexthub.web.errors import ApiError
+from nexthub.web.model_runner import Generate, ModelRunner, QueuePosition
+from nexthub.web.openai_requests import (
+    ChatRequest,
+    CompletionRequest,
+    StreamOptions,
+    parse_chat,
+    parse_completion,
+    parse_embeddings_model,
+    parse_json,
+)
+from nexthub.web.openai_responses import (
+    SSE_DONE,
+    Completion,
+    sse_comment,
+    sse_data,
+)
+
+T = TypeVar("T")
+
+
+class OpenAiApi:
+    """The /v1 routes over one :class:`ModelRunner`."""
+
+    def __init__(self, runner: ModelRunner) -> None:
+        self._runner = runner
+
+    def routes(self) -> list[Route]:
+        """The endpoints, for the app."""
+        return [
+            Route("/v1/models", self.list_models, methods=["GET"]),
+            Route("/v1/models/{model_id:path}", self.get_model, methods=["GET"]),
+            Route("/v1/chat/completions", self.chat_completions, methods=["POST"]),
+            Route("/v1/completions", self.completions, methods=["POST"]),
+            Route("/v1/embeddings", self.embeddings, methods=["POST"]),
+        ]
+
+    # -- endpoints --------------------------------------------------------------------------
+
+    async def list_models(self, request: Request) -> Response:
+        """GET /v1/models: the installed models."""
+        models = await anyio.to_thread.run_sync(self._runner.installed)
+        return JSONResponse({"object": "list", "data": [_model_document(m) for m in models]})
+
+    async def get_model(self, request: Request) -> Response:
+        """GET /v1/models/{id}: one installed model."""
+        model_id = request.path_params["model_id"]
+        model = await anyio.to_thread.run_sync(self._runner.resolve, model_id)
+        return JSONResponse(_model_document(model))
+
+    async def chat_completions(self, request: Request) -> Response:
+        """POST /v1/chat/completions."""
+        chat = parse_chat(parse_json(await request.body()))
+        model = await anyio.to_thread.run_sync(self._runner.resolve, chat.model)
+        completion = Completion.start("chat.completion", model.id)
+
+        def generate(engine: Engine) -> Any:
+            return engine.chat(chat.messages, chat.sampling)
+
+        return await self._answer(request, model, completion, generate, chat)
+
+    async def completions(self, request: Request) -> Response:
+        """POST /v1/completions (raw text, no chat template)."""
+        job = parse_completion(parse_json(await request.body()))
+        model = await anyio.to_thread.run_sync(self._runner.resolve, job.model)
+        completion = Completion.start("text_completion", model.id)
+
+        def generate(engine: Engine) -> Any:
+            return engine.complete(job.prompt, job.sampling)
+
+        return await self._answer(request, model, completion, generate, job)
+
+    async def embeddings(self, request: Request) -> Response:
+        """POST /v1/embeddings: no model makes embeddings here yet; say so clearly."""
+        body = parse_json(await request.body())
+        model = await anyio.to_thread.run_sync(self._runner.resolve, parse_embeddings_model(body))
+        if not isinstance(body.get("input"), str | list):
+            raise ApiError(400, "'input' must be a string or an array of strings.", "input")
+        raise ApiError(
+            400,
+            f"The model '{model.id}' does not support embeddings: NextHub's engine makes "
+            "chat and text completions only, for now.",
+            param="model",
+            code="model_not_supported",
+        )
+
+    # -- answering --------------------------------------------------------------------------
+
+    async def _answer(
+        self,
+        request: Request,
+        model: InstalledModel,
+        completion: Completion,
+        generate: Generate,
+        job: ChatRequest | CompletionRequest,
+    ) -> Response:
+        if job.stream:
+            options = job.stream_options
+            return StreamingResponse(
+                self._stream(model, completion, generate, options),
+                media_type="text/event-stream",
+                headers={"x-accel-buffering": "no"},
+            )
+        finished = await _unless_disconnected(request, lambda: self._collect(model, generate))
+        if finished is None:  # the client went away; nobody reads this
+            return Response(status_code=499)
+        return JSONResponse(completion.whole(finished))
+
+    async def _collect(self, model: InstalledModel, generate: Generate) -> ChatFinished:
+        events = self._runner.run(model, generate)
+        async with contextlib.aclosing(events):
+            try:
+                async for event in events:
+                    if isinstance(event, ChatFinished):
+                        _raise_if_failed(event)
+                        return event
+            except (NextHubError, ValueError) as exc:
+                raise _api_error(exc) from None
+        raise ApiError(503, "The model stopped without finishing the answer.", code="engine_error")
+
+    async def _stream(
+        self,
+        model: InstalledModel,
+        completion: Completion,
+        generate: Generate,
+        options: StreamOptions,
+    ) -> AsyncIterator[bytes]:
+        usage_field = options.include_usage
+        events = self._runner.run(model, generate)
+        async with contextlib.aclosing(events):
+            started = False
+            try:
+                async for event in events:
+                    if isinstance(event, QueuePosition):
+                        yield sse_comment(f"queue position {event.position}")
+                        continue
+                    if not started:
+                        started = True
+                        opening = completion.chunk(role=True, text="", with_usage_field=usage_field)
+                        yield sse_data(opening)
+                    if isinstance(event, TextDelta) and event.text:
+                        yield sse_data(
+                            completion.chunk(text=event.text, with_usage_field=usage_field)
+                        )
+                    elif isinstance(event, ChatFinished):
+                        _raise_if_failed(event)
+                        reason = "length" if event.finish_reason == "length" else "stop"
+                        yield sse_data(
+                            completion.chunk(finish_reason=reason, with_usage_field=usage_field)
+                        )
+                        if usage_field:
+                            yield sse_data(completion.usage_chunk(event.usage))
+                        yield SSE_DONE
+                        return
+            except ApiError as exc:
+                yield sse_data(exc.body())
+            except (NextHubError, ValueError) as exc:
+                yield sse_data(_api_error(exc).body())
+            except Exception:
+                yield sse_data(ApiError(500, "Internal error (a bug in NextHub).").body())
+                raise
+
+
+def _raise_if_failed(finished: ChatFinished) -> None:
+    if finished.finish_reason == "error":
+        raise ApiError(503, finished.error or "The model failed to answer.", code="engine_error")
+
+
+def _api_error(exc: Exception) -> ApiError:
+    """An engine or model error as the client should see it."""
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, ContextOverflowError):
+        return ApiError(400, str(exc), param="messages", code="context_length_exceeded")
+    if isinstance(exc, ValueError):
+        return ApiError(400, str(exc))
+    return ApiError(503, str(exc), code="model_unavailable")
+
+
+def _model_document(model: InstalledModel) -> dict[str, Any]:
+    created = datetime(model.added.year, model.added.month, model.added.day, tzinfo=UTC)
+    return {
+        "id": model.id,
+        "object": "model",
+        "created": int(created.timestamp()),
+        "owned_by": "nexthub",
+    }
+
+
+async def _unless_disconnected(request: Request, work: Callable[[], Awaitable[T]]) -> T | None:
+    """``work()``'s result, or None if the client disconnected first (``work`` is cancelled)."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+    async with anyio.create_task_group() as group:
+
+        async def watch() -> None:
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+            group.cancel_scope.cancel()
+
+        async def run() -> None:
+            try:
+                outcome.append(await work())
+            except Exception as exc:
+                failure.append(exc)
+            group.cancel_scope.cancel()
+
+        group.start_soon(watch)
+        group.start_soon(run)
+    if failure:
+        raise failure[0]
+    return outcome[0] if outcome else None
