@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nexthub.cli.format import human_bytes, print_table
+from nexthub.cli.format import print_table
 from nexthub.cli.unlock import (
     TRIES,
     ask_new_passphrase,
@@ -26,23 +26,23 @@ from nexthub.cli.unlock import (
     store_exists,
 )
 from nexthub.errors import NextHubError
-from nexthub.lifecycle import chat_files, data_locations, keyring_entry, wipe_chats
+from nexthub.lifecycle import wipe_chats
 from nexthub.paths import AppPaths
+from nexthub.service.data_export import (
+    NOT_ENCRYPTED_WARNING,
+    Export,
+    export_chats,
+    seal_export,
+    write_export,
+)
+from nexthub.service.data_places import WIPE_CONSEQUENCES, data_places, wipe_plan
+from nexthub.service.display import plural
+from nexthub.service.key_protection import KEY_FILE_WARNING, change_protection, describe_protection
 from nexthub.store import ConversationDump, ExportPassphraseError
-from nexthub.store.export_envelope import encrypt
-from nexthub.store.export_markdown import to_markdown
-from nexthub.store.key_files import write_private
 from nexthub.store.keys import PASSPHRASE_ENV, KeyProtection, KeyStore
-from nexthub.store.portable import read_export, to_json
+from nexthub.store.portable import read_export
 
 EXPORT_PASSPHRASE_ENV = "NEXTHUB_EXPORT_PASSPHRASE"  # noqa: S105 - the variable's name
-
-KEY_FILE_WARNING = """\
-A key file is weaker than a passphrase or the keyring: the key that opens your chats
-will sit in a file in NextHub's config folder, so anyone or anything that can read
-your files (another program you run, a backup of your home folder, a stolen laptop
-without disk encryption) can read your chats. Use full-disk encryption.
-"""
 
 
 def register(commands: Any) -> None:
@@ -96,14 +96,10 @@ def register(commands: Any) -> None:
 
 def run_path(args: argparse.Namespace) -> int:
     """Print every location, its size, and the keyring entry if the key uses one."""
-    paths = AppPaths.from_environment()
     rows = [
-        [what, "not there" if size is None else human_bytes(size), str(path)]
-        for what, path, size in data_locations(paths)
+        [place.what, place.size_text, place.where]
+        for place in data_places(AppPaths.from_environment())
     ]
-    entry = keyring_entry(paths)
-    if entry is not None:
-        rows.append(["keyring entry", "-", f"{entry.service} / {entry.username} ({entry.backend})"])
     print_table(["WHAT", "SIZE", "WHERE"], rows)
     return 0
 
@@ -120,28 +116,17 @@ def run_export(args: argparse.Namespace) -> int:
         )
     paths = AppPaths.from_environment()
     if not store_exists(paths) and args.conversation is None:
-        dumps: list[ConversationDump] = []  # nothing yet: an export with no conversations
+        export = export_chats(None)  # no chats yet: an export with no conversations
     else:
         with open_store_for_cli(paths, create_if_missing=False) as store:
-            if args.format == "md":
-                conversation = store.get_conversation(args.conversation)
-                data = to_markdown(conversation, store.current_branch(conversation.id))
-                _write(args.output, data.encode("utf-8"), "1 conversation")
-                return 0
-            ids = None if args.conversation is None else [args.conversation]
-            dumps = store.export_conversations(ids)
-    data_bytes = to_json(dumps)
+            export = export_chats(
+                store, conversation_id=args.conversation, export_format=args.format
+            )
     if args.encrypt:
-        data_bytes = encrypt(data_bytes, _new_export_passphrase())
-    messages = sum(len(d.messages) for d in dumps)
-    what = f"{_count(len(dumps), 'conversation')} ({_count(messages, 'message')})"
-    _write(args.output, data_bytes, what)
-    if not args.encrypt:
-        print(
-            "The export is not encrypted: anyone who can read it can read these chats. "
-            "Keep it safe, or use --encrypt.",
-            file=sys.stderr,
-        )
+        export = seal_export(export, _new_export_passphrase())
+    _write(args.output, export)
+    if not export.encrypted and not export.markdown:
+        print(f"{NOT_ENCRYPTED_WARNING} (--encrypt)", file=sys.stderr)
     return 0
 
 
@@ -149,20 +134,14 @@ def _new_export_passphrase() -> str:
     return os.environ.get(EXPORT_PASSPHRASE_ENV) or ask_new_passphrase("this export")
 
 
-def _write(output: str | None, data: bytes, what: str) -> None:
+def _write(output: str | None, export: Export) -> None:
     if output is None or output == "-":
-        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.write(export.data)
         sys.stdout.buffer.flush()
-        print(f"Exported {what}.", file=sys.stderr)
+        print(f"Exported {export.description}.", file=sys.stderr)
         return
-    target = Path(output).expanduser()
-    try:
-        write_private(target, data, replace=True)
-    except OSError as exc:
-        raise NextHubError(
-            f"NextHub could not write {target}: {exc.strerror or type(exc).__name__}."
-        ) from exc
-    print(f"Exported {what} to {target} (readable only by you).", file=sys.stderr)
+    target = write_export(Path(output), export)
+    print(f"Exported {export.description} to {target} (readable only by you).", file=sys.stderr)
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -175,21 +154,17 @@ def run_import(args: argparse.Namespace) -> int:
     paths = AppPaths.from_environment()
     with open_store_for_cli(paths, create_if_missing=True) as store:
         report = store.restore_conversations(dumps, replace=args.replace)
-    summary = f"Imported {_count(len(report.imported), 'new conversation')}"
+    summary = f"Imported {plural(len(report.imported), 'new conversation')}"
     if report.replaced:
-        summary += f", replaced {_count(len(report.replaced), 'conversation')}"
-    print(f"{summary} ({_count(report.messages, 'message')}).")
+        summary += f", replaced {plural(len(report.replaced), 'conversation')}"
+    print(f"{summary} ({plural(report.messages, 'message')}).")
     if report.skipped:
         print(
-            f"Skipped {_count(len(report.skipped), 'conversation')} already here (--replace "
+            f"Skipped {plural(len(report.skipped), 'conversation')} already here (--replace "
             f"replaces them): {', '.join(report.skipped)}",
             file=sys.stderr,
         )
     return 0
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' * (number != 1)}"
 
 
 def _read_input(name: str) -> bytes:
@@ -234,24 +209,20 @@ def _read_export(data: bytes) -> list[ConversationDump]:
 def run_wipe(args: argparse.Namespace) -> int:
     """Say exactly what goes, ask (unless --yes), then crypto-shred."""
     paths = AppPaths.from_environment()
-    doomed = [[what, human_bytes(size or 0), str(path)] for what, path, size in chat_files(paths)]
-    if not doomed:
+    plan = wipe_plan(paths)
+    if not plan:
         print("There are no chats to wipe.", file=sys.stderr)
         return 0
-    entry = keyring_entry(paths)
-    if entry is not None:
-        doomed.append(["keyring entry", "-", f"{entry.service} / {entry.username}"])
     if not args.yes:
         if not on_terminal():
             raise NextHubError(
                 "Refusing to wipe the chats without confirmation: add --yes. Nothing was deleted."
             )
         print("This deletes, for good:", file=sys.stderr)
-        print_table(["WHAT", "SIZE", "WHERE"], doomed, out=sys.stderr)
+        rows = [[place.what, place.size_text, place.where] for place in plan]
+        print_table(["WHAT", "SIZE", "WHERE"], rows, out=sys.stderr)
         print(
-            "Every chat will be gone and cannot be recovered, from any copy (the key is "
-            "destroyed). Models and settings are kept. To keep the chats, first run "
-            "`nexthub data export -o FILE`.",
+            f"{WIPE_CONSEQUENCES} To keep the chats, first run `nexthub data export -o FILE`.",
             file=sys.stderr,
         )
         if input("Type 'yes' to wipe: ").strip().lower() != "yes":
@@ -260,8 +231,9 @@ def run_wipe(args: argparse.Namespace) -> int:
     deleted = wipe_chats(paths)
     for path in deleted:
         print(f"Deleted {path}")
-    if entry is not None:
-        print(f"Deleted the keyring entry {entry.service} / {entry.username}")
+    for place in plan:
+        if place.in_keyring:
+            print(f"Deleted the keyring entry {place.where}")
     print("The chats are wiped.")
     return 0
 
@@ -278,35 +250,18 @@ def run_passphrase(args: argparse.Namespace) -> int:
         _warn_if_key_file(target)
         new = ask_new_passphrase("NextHub's chats") if target is KeyProtection.PASSPHRASE else None
         keys.create(target, passphrase=new)
-        print(f"Made NextHub's database key, protected by {_describe(target)}.")
+        print(f"Made NextHub's database key, protected by {describe_protection(target)}.")
         return 0
-    old_protection = keys.protection()
     old = None
-    if old_protection is KeyProtection.PASSPHRASE and not os.environ.get(PASSPHRASE_ENV):
+    if keys.protection() is KeyProtection.PASSPHRASE and not os.environ.get(PASSPHRASE_ENV):
         old = ask_passphrase("Current passphrase of NextHub's chats: ")
     keys.unlock(passphrase=old)  # a wrong current passphrase stops here, before asking more
     _warn_if_key_file(target)
     new = ask_new_passphrase("NextHub's chats") if target is KeyProtection.PASSPHRASE else None
-    keys.change_protection(target, old_passphrase=old, new_passphrase=new)
-    if target is KeyProtection.PASSPHRASE and old_protection is KeyProtection.PASSPHRASE:
-        print("Changed the passphrase of NextHub's chats.")
-    else:
-        print(
-            f"NextHub's database key is now protected by {_describe(target)} "
-            f"(it was {_describe(old_protection)}). The database itself was not re-encrypted."
-        )
+    print(change_protection(keys, target, old_passphrase=old, new_passphrase=new))
     return 0
 
 
 def _warn_if_key_file(target: KeyProtection) -> None:
     if target is KeyProtection.KEY_FILE:
         print(KEY_FILE_WARNING, file=sys.stderr)
-
-
-def _describe(protection: KeyProtection | None) -> str:
-    return {
-        KeyProtection.KEYRING: "the system keyring",
-        KeyProtection.PASSPHRASE: "a passphrase",
-        KeyProtection.KEY_FILE: "a key file in the config folder",
-        None: "nothing",
-    }[protection]

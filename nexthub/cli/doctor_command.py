@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from nexthub import __version__
-from nexthub.cli.format import human_bytes, print_table
+from nexthub.cli.format import print_table
 from nexthub.engine import Engine, EngineError, HardwareReport
 from nexthub.engine.hardware import (
     default_batch_threads,
@@ -21,6 +21,7 @@ from nexthub.engine.hardware import (
 from nexthub.errors import NextHubError
 from nexthub.models import ModelRegistry
 from nexthub.paths import AppPaths
+from nexthub.service.display import human_bytes
 
 
 def register(commands: Any) -> None:

@@ -1,30 +1,10 @@
-"""Plain-text formatting for the terminal: sizes, counts, aligned tables."""
+"""Plain-text tables for the terminal (sizes and counts: nexthub.service.display)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
 from typing import TextIO
-
-_UNITS = ("B", "KB", "MB", "GB", "TB")
-
-
-def human_bytes(size: int) -> str:
-    """``123456789`` -> ``"123.5 MB"`` (decimal units, as file managers show)."""
-    value = float(size)
-    for unit in _UNITS:
-        if value < 1000 or unit == _UNITS[-1]:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
-
-
-def human_count(count: int) -> str:
-    """``134515008`` -> ``"134.5M"``."""
-    for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if count >= threshold:
-            return f"{count / threshold:.1f}{suffix}"
-    return str(count)
 
 
 def print_table(

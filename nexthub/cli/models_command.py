@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nexthub.cli.format import human_bytes, human_count, print_table
+from nexthub.cli.format import print_table
 from nexthub.cli.progress import ProgressLine
 from nexthub.engine.hardware import read_system_facts
 from nexthub.errors import NextHubError
@@ -22,7 +22,8 @@ from nexthub.models import (
     load_catalog,
 )
 from nexthub.paths import AppPaths
-from nexthub.service.models import ESTIMATE_CONTEXT
+from nexthub.service.display import human_bytes, human_count
+from nexthub.service.models import ESTIMATE_CONTEXT, removal_question
 
 
 def register(commands: Any) -> None:
@@ -151,15 +152,11 @@ def run_remove(args: argparse.Namespace) -> int:
     """Unregister a model; delete its file if NextHub made the copy."""
     registry = _registry()
     model = registry.get(args.model)
-    what = (
-        f"remove {model.id} and delete its file ({human_bytes(model.size_bytes)})"
-        if model.source in {"copy", "download"}
-        else f"remove {model.id} from the list (your file {model.path} is kept)"
-    )
+    question = removal_question(model)
     if not args.yes:
         if not sys.stdin.isatty():
-            raise NextHubError(f"Refusing to {what} without confirmation: add --yes.")
-        if input(f"{what[0].upper()}{what[1:]}? [y/N] ").strip().lower() not in {"y", "yes"}:
+            raise NextHubError(f"Refusing to remove {model.id} without confirmation: add --yes.")
+        if input(f"{question} [y/N] ").strip().lower() not in {"y", "yes"}:
             print("Nothing removed.", file=sys.stderr)
             return 1
     registry.remove(model.id)

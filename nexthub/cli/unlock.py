@@ -21,6 +21,7 @@ import sys
 
 from nexthub.errors import NextHubError
 from nexthub.paths import AppPaths
+from nexthub.service.key_protection import check_new_passphrase
 from nexthub.service.store_access import open_chat_store
 from nexthub.store import ChatStore
 from nexthub.store.keys import (
@@ -72,12 +73,11 @@ def ask_new_passphrase(what: str) -> str:
         )
     for _ in range(TRIES):
         first = getpass.getpass(f"New passphrase for {what}: ")
-        if not first:
-            print("The passphrase cannot be empty.", file=sys.stderr)
-            continue
-        if getpass.getpass("The same passphrase again: ") == first:
-            return first
-        print("The two passphrases differ. Try again.", file=sys.stderr)
+        again = getpass.getpass("The same passphrase again: ") if first else ""
+        try:
+            return check_new_passphrase(first, again)
+        except NextHubError as problem:
+            print(problem, file=sys.stderr)
     raise NextHubError(
         f"No passphrase for {what} was set (the entries were empty or differed). "
         "Nothing was changed."

@@ -26,14 +26,20 @@ Installed models
 
 Downloads
     ``download_model(entry_or_id, registry, *, progress=None, cancel=None,
-    endpoint=None, token=False) -> InstalledModel``: resumable, sha256-verified.
+    endpoint=None, token=False) -> InstalledModel``: resumable, sha256-verified;
+    ``partial_downloads(folder, id)`` and ``discard_partial_downloads(folder, id)``
+    find and delete what an unfinished download left to resume.
 
 Every error is a ``ModelError`` (a ``NextHubError``) with a message for the user.
 Importing this package does no I/O and no network access.
 """
 
 from nexthub.models.catalog import Catalog, CatalogEntry, CatalogSource, load_catalog
-from nexthub.models.download import download_model
+from nexthub.models.download import (
+    discard_partial_downloads,
+    download_model,
+    partial_downloads,
+)
 from nexthub.models.errors import (
     CatalogError,
     CatalogModelNotFoundError,
@@ -101,9 +107,11 @@ __all__ = [
     "UnsupportedGgufVersionError",
     "check_fits_in_memory",
     "classify_fit",
+    "discard_partial_downloads",
     "download_model",
     "estimate_memory",
     "find_starter_model",
     "inspect_gguf",
     "load_catalog",
+    "partial_downloads",
 ]

@@ -339,9 +339,26 @@ def _pause(entry: CatalogEntry, cancel: threading.Event | None, seconds: float) 
         _stop_if_cancelled(entry, cancel)
 
 
+def partial_downloads(folder: Path, catalog_id: str) -> list[Path]:
+    """The partial files of this model's downloads in ``folder`` (the next download resumes
+    the one for the current file and deletes the others)."""
+    if not folder.is_dir():
+        return []
+    return [
+        partial
+        for partial in folder.glob(f"{catalog_id}-*.part")
+        if _PARTIAL_VERSION.fullmatch(partial.name[len(catalog_id) + 1 : -len(".part")])
+    ]
+
+
+def discard_partial_downloads(folder: Path, catalog_id: str) -> None:
+    """Delete what was downloaded of this model so far (a download cancelled for good)."""
+    for partial in partial_downloads(folder, catalog_id):
+        partial.unlink(missing_ok=True)
+
+
 def _remove_other_partials(folder: Path, catalog_id: str, *, keep: Path) -> None:
     """Delete partial downloads of this model for another version of the file."""
-    for stale in folder.glob(f"{catalog_id}-*.part"):
-        version = stale.name[len(catalog_id) + 1 : -len(".part")]
-        if stale != keep and _PARTIAL_VERSION.fullmatch(version):
+    for stale in partial_downloads(folder, catalog_id):
+        if stale != keep:
             stale.unlink(missing_ok=True)

@@ -24,6 +24,8 @@ from nexthub.models import (
     inspect_gguf,
 )
 from nexthub.paths import AppPaths
+from nexthub.service.display import human_bytes
+from nexthub.service.downloads import CatalogDownloads
 
 #: Context assumed by the memory check when a context of 0 asks for the model's own.
 ESTIMATE_CONTEXT = 4096
@@ -70,6 +72,9 @@ class ModelService:
         self._paths = paths
         self._engine = engine
         self._registry = ModelRegistry(paths)
+        #: The catalog and its downloads (pause, resume, cancel).
+        self.downloads = CatalogDownloads(self._registry)
+        self._free_vram: int | None = None
 
     @property
     def registry(self) -> ModelRegistry:
@@ -92,6 +97,23 @@ class ModelService:
             choices.append(ModelChoice(model, fit))
         return choices
 
+    def installed_here(self, settings: LoadSettings) -> list[ModelChoice]:
+        """Every installed model, with where it would run with ``settings`` on this machine.
+
+        The GPU is asked once for its free memory (by the engine's worker, which
+        starts for it) and the answer is kept: asking again would wait behind
+        any answer being written, and what a model manager shows is where a
+        model can run on its own anyway. ``gpu_layers`` 0 means the CPU only.
+        """
+        free_vram = 0
+        if settings.gpu_layers:
+            if self._free_vram is None:
+                self._free_vram = free_gpu_memory(self._engine.probe_hardware())
+            free_vram = self._free_vram
+        return self.installed(
+            context=settings.context_size or ESTIMATE_CONTEXT, free_vram=free_vram
+        )
+
     def load(
         self,
         model: str | None,
@@ -111,3 +133,14 @@ class ModelService:
         )
         info = self._engine.load(path, settings, on_progress=on_progress)
         return LoadedModel(path.stem, path, info)
+
+
+def removal_question(model: InstalledModel) -> str:
+    """What removing ``model`` does, as a question: whether its file is deleted or kept.
+
+    Only files NextHub copied or downloaded into its own folder are deleted; a
+    file the user pointed NextHub at is never deleted.
+    """
+    if model.source in {"copy", "download"}:
+        return f"Remove {model.display_name} and delete its file ({human_bytes(model.size_bytes)})?"
+    return f"Remove {model.display_name} from the list? Your file {model.path} is kept."

@@ -5,42 +5,24 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from models_fake_hub import FakeHub, make_handler, write_tiny_gguf
 
 from nexthub.models import ModelRegistry
 from nexthub.paths import AppPaths
+from tests.fake_hub import FakeHub, running_fake_hub
 
 
 @pytest.fixture
 def fake_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
-    """A running fake Hub serving one tiny GGUF on 127.0.0.1.
-
-    huggingface_hub reads ``HF_HUB_OFFLINE`` once, when imported; a test
-    environment may set it to keep everything else off the network. These
-    tests only talk to 127.0.0.1, so offline mode is lifted while they run.
-    """
+    """A running fake Hub serving one tiny GGUF on 127.0.0.1 (offline mode lifted for it)."""
     import huggingface_hub.constants
 
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
-    hub = FakeHub(content=write_tiny_gguf(tmp_path / "served.gguf"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(hub))
-    server.daemon_threads = True
-    hub.port = server.server_address[1]
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
+    with running_fake_hub(tmp_path / "served.gguf") as hub:
         yield hub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from models_fake_hub import FakeHub
 
 from nexthub.models import (
     ChecksumMismatchError,
@@ -26,6 +25,7 @@ from nexthub.models import (
     download_model,
     inspect_gguf,
 )
+from tests.fake_hub import FakeHub
 
 
 def files_in(folder: Path) -> list[str]:

@@ -1,4 +1,4 @@
-"""A stand-in for the Hugging Face Hub on 127.0.0.1, for the download tests.
+"""A stand-in for the Hugging Face Hub on 127.0.0.1, for the download tests (models and GUI).
 
 Tests cannot reach the internet, so this small HTTP server plays the part of
 the Hub for the requests ``huggingface_hub`` makes when it downloads a file
@@ -13,15 +13,21 @@ the Hub for the requests ``huggingface_hub`` makes when it downloads a file
   with a ``206`` and ``Content-Range``, as the Hub's CDN does.
 
 It records every request, and can misbehave on purpose: report a different
-sha256, serve different bytes, or cut the connection in the middle of the body.
+sha256, serve different bytes, cut the connection in the middle of the body,
+or send the body slowly (so that a test can pause a download half way).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +65,8 @@ class FakeHub:
     cdn_host: str | None = None
     #: Answer 404 to everything.
     missing: bool = False
+    #: Seconds to wait before each 64 KiB piece of a body.
+    chunk_delay: float = 0.0
     requests: list[Request] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -154,10 +162,44 @@ def make_handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                 remaining = remaining[: hub.cut_after]
                 self.close_connection = True
             for offset in range(0, len(remaining), 64 * 1024):
+                time.sleep(hub.chunk_delay)
                 self.wfile.write(remaining[offset : offset + 64 * 1024])
                 self.wfile.flush()
 
     return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-body (a paused download) is normal, not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+@contextmanager
+def running_fake_hub(served_file: Path) -> Iterator[FakeHub]:
+    """A fake Hub serving a tiny GGUF (written to ``served_file``) on 127.0.0.1, while in use.
+
+    huggingface_hub reads ``HF_HUB_OFFLINE`` once, when imported; the tests'
+    environment sets it to keep everything else off the network. The caller
+    lifts it (``huggingface_hub.constants.HF_HUB_OFFLINE = False``) while it
+    talks to this server, which is only ever 127.0.0.1.
+    """
+    hub = FakeHub(content=write_tiny_gguf(served_file))
+    server = _Server(("127.0.0.1", 0), make_handler(hub))
+    hub.port = server.server_address[1]
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield hub
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
 
 
 def write_tiny_gguf(path: Path) -> bytes:

@@ -1,0 +1,167 @@
+"""Settings: threads, GPU layers, context size, default model, theme, and the web GUI switch.
+
+What is typed is read by :class:`nexthub.service.settings_form.SettingsForm`
+and saved by ``Hub.change_settings``, which refuses an invalid value; either
+way the message says which field is wrong and what it accepts, and the
+dialog stays open with what the user typed. Engine settings (threads, GPU
+layers, context) apply to the next model load; the theme applies at once.
+
+The localhost web GUI (issue 6) does not exist yet: its switch is saved, and
+the dialog says that the server comes in a later version instead of showing
+an address or a login link that would lead nowhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nexthub.gui.notice import Notice
+from nexthub.gui.tasks import TaskRunner
+from nexthub.gui.theme import apply_theme
+from nexthub.gui.widgets import refill, text_label
+from nexthub.models import InstalledModel
+from nexthub.service.hub import Hub
+from nexthub.service.settings import THEMES, AppSettings
+from nexthub.service.settings_form import AUTO_TEXT, SettingsForm
+
+_THEME_NAMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
+#: The default-model choice that lets NextHub pick (the starter, else the first installed).
+AUTOMATIC_MODEL = "Automatic (the starter model, else the first installed)"
+WEB_GUI_LATER = (
+    "The web GUI arrives in a later version of NextHub. This choice is saved now and takes "
+    "effect then; until then nothing listens on the network."
+)
+
+
+class SettingsDialog(QDialog):
+    """Edit and save the app's settings (see the module docstring)."""
+
+    #: The settings were saved: the new AppSettings.
+    settings_saved = Signal(object)
+
+    def __init__(self, hub: Hub, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hub = hub
+        self._tasks = tasks
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        settings = hub.settings
+        form = SettingsForm.of(settings)
+
+        self.threads = _field(form.threads, "Threads", self)
+        self.gpu_layers = _field(form.gpu_layers, "GPU layers", self)
+        self.context_size = _field(form.context_size, "Context size", self)
+        self.default_model = QComboBox(self)
+        self.default_model.setAccessibleName("Default model")
+        self.default_model.addItem(AUTOMATIC_MODEL, None)
+        if settings.default_model:  # shown by id until the list of models arrives
+            self.default_model.addItem(settings.default_model, settings.default_model)
+            self.default_model.setCurrentIndex(1)
+        self.theme = QComboBox(self)
+        self.theme.setAccessibleName("Theme")
+        for theme in THEMES:
+            self.theme.addItem(_THEME_NAMES[theme], theme)
+        self.theme.setCurrentIndex(THEMES.index(settings.theme))
+        self.web_gui = QCheckBox("Run the web GUI on this computer (localhost only)", self)
+        self.web_gui.setAccessibleName("Web GUI on or off")
+        self.web_gui.setChecked(settings.web_gui_enabled)
+        # WEB GUI (issue 6): the server's address and a copyable login link go here,
+        # read from the running server, once it exists. Nothing is shown until then.
+        web_note = text_label(WEB_GUI_LATER, "About the web GUI", self)
+
+        fields = QFormLayout()
+        fields.addRow("Threads", self.threads)
+        fields.addRow("", _hint(f"'{AUTO_TEXT}': as many as the CPU has cores", self))
+        fields.addRow("GPU layers", self.gpu_layers)
+        fields.addRow("", _hint(f"'{AUTO_TEXT}': as many as fit in free GPU memory; 0: CPU", self))
+        fields.addRow("Context size", self.context_size)
+        fields.addRow("", _hint(f"tokens; '{AUTO_TEXT}': the model's own (up to 32,768)", self))
+        fields.addRow("Default model", self.default_model)
+        fields.addRow("Theme", self.theme)
+        fields.addRow("Web GUI", self.web_gui)
+        fields.addRow("", web_note)
+
+        self.notice = Notice("Settings message", self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setAccessibleName("Save the settings")
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setAccessibleName("Close without saving")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(fields)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.buttons)
+
+        tasks.run(hub.models.registry.list, self._show_models, self.notice.show_problem)
+
+    def _show_models(self, models: list[InstalledModel]) -> None:
+        choices = ((model.display_name, model.id) for model in models)
+        refill(self.default_model, AUTOMATIC_MODEL, choices, keep_missing="{} (not installed)")
+
+    @Slot()
+    def save(self) -> None:
+        """Check what was typed and save it; stay open with a message if it is refused."""
+        self.notice.clear_message()
+        try:
+            changes = self.changes()
+        except ValueError as problem:
+            self.notice.show_error(str(problem))
+            return
+        self.save_button.setEnabled(False)
+        self._tasks.run(lambda: self._hub.change_settings(**changes), self._saved, self._refused)
+
+    def changes(self) -> dict[str, Any]:
+        """The settings as shown, as ``change_settings`` keywords (ValueError if invalid)."""
+        form = SettingsForm(
+            threads=self.threads.text(),
+            gpu_layers=self.gpu_layers.text(),
+            context_size=self.context_size.text(),
+        )
+        return form.changes() | {
+            "default_model": self.default_model.currentData(),
+            "theme": self.theme.currentData(),
+            "web_gui_enabled": self.web_gui.isChecked(),
+        }
+
+    def _saved(self, settings: AppSettings) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, settings.theme)
+        self.settings_saved.emit(settings)
+        self.accept()
+
+    def _refused(self, error: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(error, ValueError):  # AppSettings refused a value: the user's to fix
+            self.notice.show_error(f"Not saved: {error}.")
+        else:
+            self.notice.show_problem(error)
+
+
+def _field(text: str, name: str, parent: QWidget) -> QLineEdit:
+    field = QLineEdit(text, parent)
+    field.setAccessibleName(name)
+    return field
+
+
+def _hint(text: str, parent: QWidget) -> QWidget:
+    hint = text_label(text, text, parent)
+    hint.setEnabled(False)  # drawn in the dimmer disabled colour
+    return hint

@@ -1,0 +1,69 @@
+"""What a person types into Settings, turned into settings values, with messages when it is wrong.
+
+The desktop Settings dialog (and later the web GUI's) shows threads, GPU
+layers and context size as text a person edits. Reading that text is the same
+job in every face, and the messages must be the same too, so it is done here:
+:meth:`SettingsForm.changes` gives the keyword arguments for
+``Hub.change_settings``, or raises ``ValueError`` naming every field that is
+wrong and what it accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from nexthub.service.settings import AppSettings
+
+#: What the text fields show for "let NextHub choose".
+AUTO_TEXT = "auto"
+_AUTO_WORDS = {"", "auto", "automatic"}
+
+
+@dataclass(frozen=True)
+class SettingsForm:
+    """The text of the fields that a person types into."""
+
+    threads: str
+    gpu_layers: str
+    context_size: str
+
+    @classmethod
+    def of(cls, settings: AppSettings) -> SettingsForm:
+        """The fields as they show the current settings."""
+        return cls(
+            threads=AUTO_TEXT if settings.threads is None else str(settings.threads),
+            gpu_layers=str(settings.gpu_layers),
+            context_size=AUTO_TEXT if settings.context_size == 0 else str(settings.context_size),
+        )
+
+    def changes(self) -> dict[str, Any]:
+        """The fields as ``change_settings`` keywords; ValueError lists every bad field."""
+        problems: list[str] = []
+        threads = _read(self.threads, "Threads", minimum=1, problems=problems, auto=None)
+        gpu_layers = _read(self.gpu_layers, "GPU layers", minimum=0, problems=problems, auto="auto")
+        context = _read(self.context_size, "Context size", minimum=0, problems=problems, auto=0)
+        if problems:
+            raise ValueError(" ".join(problems))
+        return {"threads": threads, "gpu_layers": gpu_layers, "context_size": context}
+
+
+def _read(
+    text: str,
+    label: str,
+    *,
+    minimum: int,
+    problems: list[str],
+    auto: int | Literal["auto"] | None,
+) -> Any:
+    """A whole number of at least ``minimum``, or ``auto`` for "auto" (or nothing)."""
+    cleaned = text.strip().replace(",", "").replace("_", "").lower()
+    if cleaned in _AUTO_WORDS:
+        return auto
+    try:
+        number = int(cleaned)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        problems.append(f"{label} must be '{AUTO_TEXT}' or a whole number of {minimum} or more.")
+    return number
