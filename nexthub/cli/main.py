@@ -33,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The full command tree (also used to generate the CLI docs)."""
     parser = argparse.ArgumentParser(
         prog="nexthub",
-        description="NextHub: chat with GGUF models on your own machine. Nothing leaves it.",
+        description=(
+            "NextHub: chat with GGUF models on your own machine. Nothing leaves it. "
+            "With no command, the desktop app opens."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"nexthub {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
@@ -47,19 +50,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run_desktop_app() -> int:
+    """Open the desktop app. Qt is imported only here, so the sub-commands never load it."""
+    try:
+        from nexthub.gui.app import main as desktop_main
+    except ImportError as exc:
+        raise NextHubError(
+            f"The desktop app cannot start: {exc}. Reinstall NextHub (it needs PySide6), "
+            "or chat in this terminal with `nexthub chat`."
+        ) from exc
+    return desktop_main()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
-    if args.command is None:
-        parser.print_help()
-        print(
-            "\nThe desktop app is not part of this version yet: start with `nexthub chat`.",
-            file=sys.stderr,
-        )
-        return 0
     try:
+        if args.command is None:
+            return run_desktop_app()
         status: int = args.run(args)
         return status
     except NextHubError as exc:

@@ -1,0 +1,131 @@
+"""The desktop app's entry point: ``nexthub`` with no sub-command lands in :func:`main`.
+
+It sets up the QApplication (name, icon, theme from Settings), runs the
+startup steps (welcome, key setup or unlock: :mod:`nexthub.gui.startup`),
+then shows the main window and loads the default model in the background.
+At exit it stops what is running and closes the Hub (the engine's worker and
+the store) after the event loop has ended.
+
+Ctrl-C in the terminal that started the app, and SIGTERM (a session logging
+out), quit it the same way as closing the window: a timer lets Python run its
+signal handlers while Qt's loop is in charge.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from nexthub import __version__
+from nexthub.gui.main_window import MainWindow
+from nexthub.gui.startup import Startup
+from nexthub.gui.tasks import TaskRunner
+from nexthub.gui.theme import app_icon, apply_theme
+from nexthub.paths import APP_NAME, AppPaths
+from nexthub.service.hub import Hub
+from nexthub.service.settings import read_settings
+
+logger = logging.getLogger(__name__)
+
+#: Milliseconds between wake-ups that let Python handle Ctrl-C and SIGTERM.
+SIGNAL_POLL_MS = 200
+NO_DISPLAY_MESSAGE = (
+    "nexthub: no graphical display was found (DISPLAY and WAYLAND_DISPLAY are unset), so the "
+    "desktop app cannot open. Chat in this terminal with `nexthub chat`, or see `nexthub --help`."
+)
+
+
+def display_available(environ: dict[str, str] | None = None) -> bool:
+    """Whether Qt can open a window here (Linux needs X11 or Wayland unless a platform is set)."""
+    env = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(env.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    """The QApplication, named and with its icon (or the one that exists, in tests)."""
+    existing = QApplication.instance()
+    app = (
+        existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv[:1]))
+    )
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("nexthub")
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)  # the dialogs close before the window opens
+    return app
+
+
+class DesktopApp(QObject):
+    """The running app: startup, then the window; :meth:`shutdown` after the loop ends."""
+
+    def __init__(self, app: QApplication, paths: AppPaths, tasks: TaskRunner) -> None:
+        super().__init__()
+        self._app = app
+        self._tasks = tasks
+        self.startup = Startup(paths, tasks, self)
+        self.startup.ready.connect(self._open_window)
+        self.startup.abandoned.connect(app.quit)
+        self.hub: Hub | None = None
+        self.window: MainWindow | None = None
+
+    def start(self) -> None:
+        """Begin the startup steps (the event loop does the rest)."""
+        self.startup.begin()
+
+    def _open_window(self, hub: Hub) -> None:
+        self.hub = hub
+        apply_theme(self._app, hub.settings.theme)
+        self.window = MainWindow(hub, self._tasks)
+        self.window.closed.connect(self._app.quit)
+        self.window.show()
+        self.window.start()
+        logger.info("main window shown")
+
+    def shutdown(self) -> None:
+        """Stop a load or an answer, finish the background tasks, close the Hub."""
+        if self.window is not None:
+            self.window.chat.stop()
+            self.window.loader.cancel()
+        if self.hub is not None:
+            self.hub.engine.cancel()
+        self._tasks.shutdown()
+        if self.hub is not None:
+            self.hub.close()
+            self.hub = None
+
+
+def _quit_on_signals(app: QApplication) -> QTimer:
+    """Ctrl-C and SIGTERM quit the app cleanly; the returned timer must be kept alive."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda _number, _frame: app.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)  # Python runs signal handlers between bytecodes
+    timer.start(SIGNAL_POLL_MS)
+    return timer
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the desktop app until its window closes; returns the exit status."""
+    if not display_available():
+        print(NO_DISPLAY_MESSAGE, file=sys.stderr)
+        return 1
+    app = create_application(argv)
+    paths = AppPaths.from_environment()
+    apply_theme(app, read_settings(paths.settings_file).theme)
+    tasks = TaskRunner()
+    desktop = DesktopApp(app, paths, tasks)
+    _signal_timer = _quit_on_signals(app)
+    desktop.start()
+    status = app.exec()
+    desktop.shutdown()
+    return status

@@ -1,0 +1,86 @@
+"""Fixtures of the desktop app's tests: real widgets, a real encrypted store, the task runner.
+
+Qt runs on the offscreen platform (tests/conftest.py). The store is the real
+SQLCipher one in this test's NEXTHUB_HOME, its key protected by a passphrase
+with a cheap KDF (a test-only cost: unlocking takes milliseconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from keyring.backends import fail
+from pytestqt.qtbot import QtBot
+
+from nexthub.gui.tasks import TaskRunner
+from nexthub.paths import AppPaths
+from nexthub.service.hub import Hub
+from nexthub.service.settings import AppSettings, write_settings
+from nexthub.store import ChatStore
+from nexthub.store.key_kdf import Argon2idParams, KdfParams, ScryptParams, argon2id_supported
+from nexthub.store.keys import KeyProtection, KeyStore
+
+#: Milliseconds a test waits for a signal or a condition (a model load on a loaded machine).
+WAIT_MS = 60_000
+PASSPHRASE = "correct horse battery staple"
+CHEAP: KdfParams = (
+    Argon2idParams(iterations=1, lanes=1, memory_kib=8)
+    if argon2id_supported()
+    else ScryptParams(n=16, r=1, p=1)
+)
+
+
+@pytest.fixture
+def paths(nexthub_home: Path) -> AppPaths:
+    return AppPaths.from_environment()
+
+
+@pytest.fixture
+def tasks(qtbot: QtBot) -> Iterator[TaskRunner]:
+    runner = TaskRunner()
+    yield runner
+    qtbot.waitUntil(lambda: runner.pending() == 0, timeout=WAIT_MS)
+    runner.shutdown()
+
+
+@pytest.fixture
+def settle(qtbot: QtBot, tasks: TaskRunner) -> Callable[[], None]:
+    """Wait until every background task has run and its result reached the main thread."""
+
+    def wait() -> None:
+        qtbot.waitUntil(lambda: tasks.pending() == 0, timeout=WAIT_MS)
+
+    return wait
+
+
+@pytest.fixture
+def idle(settle: Callable[[], None]) -> Callable[[], None]:
+    """Another name for :func:`settle`."""
+    return settle
+
+
+def make_passphrase_store(paths: AppPaths, *, welcomed: bool = True) -> bytes:
+    """A first run done earlier: a passphrase-protected key (cheap KDF), an empty store."""
+    paths.ensure()
+    keys = KeyStore(paths, keyring_backend=fail.Keyring(), environ={}, kdf=CHEAP)
+    key = keys.create(KeyProtection.PASSPHRASE, passphrase=PASSPHRASE)
+    ChatStore.open(paths.chats_db_file, key).close()
+    write_settings(paths.settings_file, AppSettings(welcomed=welcomed))
+    return key
+
+
+@pytest.fixture
+def store_key(paths: AppPaths) -> bytes:
+    return make_passphrase_store(paths)
+
+
+@pytest.fixture
+def hub(paths: AppPaths, store_key: bytes, tasks: TaskRunner, qtbot: QtBot) -> Iterator[Hub]:
+    """An unlocked Hub on the real store (its engine starts on the first load)."""
+    hub = Hub(paths, ChatStore.open(paths.chats_db_file, store_key))
+    yield hub
+    hub.engine.cancel()
+    qtbot.waitUntil(lambda: tasks.pending() == 0, timeout=WAIT_MS)
+    hub.close()
