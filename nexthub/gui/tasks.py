@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class TaskRunner:
         def deliver() -> None:
             with self._lock:
                 self._pending.discard(future)
-            if future.cancelled():
+            if future.cancelled() or not _owner_alive(on_done) or not _owner_alive(on_error):
                 return
             if error is None:
                 if on_done is not None:
@@ -108,3 +109,13 @@ class TaskRunner:
                 self._pending.discard(future)
             return
         self._delivery.delivered.emit(deliver)
+
+
+def _owner_alive(callback: Callable[..., None] | None) -> bool:
+    """False when ``callback`` is a method of a Qt object that was deleted meanwhile.
+
+    A widget closed while its task ran (a dialog shut mid-download) must not
+    be called back: its C++ side is gone and PySide raises RuntimeError.
+    """
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)

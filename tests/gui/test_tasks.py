@@ -1,0 +1,52 @@
+"""The task runner: blocking work off the main thread, its outcome delivered back on it."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+
+from nexthub.gui.tasks import TaskRunner
+
+
+def test_work_runs_off_the_main_thread_and_the_result_comes_back_on_it(
+    qtbot: QtBot, tasks: TaskRunner
+) -> None:
+    seen: list[tuple[str, bool]] = []
+    tasks.run(
+        lambda: threading.current_thread().name,
+        lambda name: seen.append((name, threading.current_thread() is threading.main_thread())),
+    )
+    qtbot.waitUntil(lambda: bool(seen))
+    ((worker_name, on_main),) = seen
+    assert worker_name.startswith("nexthub-task") and on_main
+
+
+def test_a_failure_reaches_the_error_callback(qtbot: QtBot, tasks: TaskRunner) -> None:
+    errors: list[BaseException] = []
+
+    def fail() -> None:
+        raise OSError("disk full")
+
+    tasks.run(fail, lambda _: None, errors.append)
+    qtbot.waitUntil(lambda: bool(errors))
+    assert isinstance(errors[0], OSError) and tasks.pending() == 0
+
+
+def test_a_widget_deleted_while_its_task_ran_is_not_called_back(
+    qtbot: QtBot, tasks: TaskRunner
+) -> None:
+    release = threading.Event()
+    label = QLabel()
+    tasks.run(lambda: release.wait(5) and "late", label.setText)
+    label.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(label))
+    release.set()
+    qtbot.waitUntil(lambda: tasks.pending() == 0)  # delivered, skipped, no RuntimeError
+
+
+def _alive(widget: QLabel) -> bool:
+    import shiboken6
+
+    return bool(shiboken6.isValid(widget))
