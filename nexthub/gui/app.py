@@ -6,6 +6,12 @@ then shows the main window and loads the default model in the background.
 At exit it stops what is running and closes the Hub (the engine's worker and
 the store) after the event loop has ended.
 
+"Delete all my data" closes the Hub under the window. The app then lets go of
+the window and runs the same startup steps again: after a wipe they find no
+key and show the first-run welcome; after a wipe that failed (the chats are
+intact) they unlock the chats as at launch. What the Privacy page said about
+it (a keyring warning, the failure) is shown in the next window's banner.
+
 Ctrl-C in the terminal that started the app, and SIGTERM (a session logging
 out), quit it the same way as closing the window: a timer lets Python run its
 signal handlers while Qt's loop is in charge.
@@ -77,6 +83,8 @@ class DesktopApp(QObject):
         self.startup.abandoned.connect(app.quit)
         self.hub: Hub | None = None
         self.window: MainWindow | None = None
+        #: Said in the next window's banner (what happened to the previous hub).
+        self._note = ""
 
     def start(self) -> None:
         """Begin the startup steps (the event loop does the rest)."""
@@ -87,9 +95,25 @@ class DesktopApp(QObject):
         apply_theme(self._app, hub.settings.theme)
         self.window = MainWindow(hub, self._tasks)
         self.window.closed.connect(self._app.quit)
+        self.window.pages.data_wiped.connect(self._start_over)
+        self.window.pages.hub_closed.connect(self._start_over)
         self.window.show()
         self.window.start()
+        if self._note:
+            self.window.show_problem(self._note)
+            self._note = ""
         logger.info("main window shown")
+
+    def _start_over(self, note: str) -> None:
+        """The hub was closed under the window: drop the window, then open the chats anew."""
+        window, self.window = self.window, None
+        self.hub = None  # closed by the wipe
+        self._note = note
+        if window is not None:
+            window.closed.disconnect(self._app.quit)
+            window.discard()
+        logger.info("the chats were closed under the window: starting over")
+        self.startup.begin()
 
     def shutdown(self) -> None:
         """Stop a load or an answer, finish the background tasks, close the Hub."""

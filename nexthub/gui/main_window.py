@@ -2,10 +2,14 @@
 
 It wires the parts together and owns the keyboard: Ctrl+N new chat, Ctrl+F
 search, Esc stops the answer (the chat view does the stopping), Ctrl+,
-settings. Settings and the model manager are other windows: this one only
-asks for them through :attr:`MainWindow.settings_requested` and
-:attr:`MainWindow.models_requested`, which the app connects to them; until
-something is connected, the status bar says they are not there yet.
+settings. Settings, the model manager and Privacy and data are other windows:
+this one asks for them through :attr:`MainWindow.settings_requested`,
+:attr:`MainWindow.models_requested` and :attr:`MainWindow.privacy_requested`,
+which its :class:`~nexthub.gui.window_pages.WindowPages` answers. GGUF files
+dropped on the window are imported in the model manager.
+
+When "Delete all my data" closes the hub under it, the window is let go
+(:meth:`MainWindow.discard`) and the app starts over (:mod:`nexthub.gui.app`).
 
 Every failure that reaches it (a model that does not load, a crash of the
 worker, a locked database, a full disk, a problem from the chat view) goes to
@@ -16,9 +20,10 @@ window stays usable.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QMetaMethod, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QMimeData, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
 
 from nexthub.gui.banner import ErrorBanner
@@ -28,23 +33,24 @@ from nexthub.gui.model_status import ModelStatus
 from nexthub.gui.sidebar import Sidebar
 from nexthub.gui.tasks import TaskRunner
 from nexthub.gui.theme import app_icon
+from nexthub.gui.window_pages import WindowPages, delete_when_idle, is_model_file
 from nexthub.service.hub import Hub
 
 NO_MODEL_MESSAGE = (
     "No model is installed yet, so nothing can answer. Open Manage models… to download one "
     "from NextHub's catalog or to import a GGUF file you already have."
 )
-#: Milliseconds a status-bar note stays.
-NOTE_MS = 6000
 
 
 class MainWindow(QMainWindow):
     """The desktop app's window (see the module docstring)."""
 
-    #: The user asked for Settings (Ctrl+,). The settings dialog connects here.
+    #: The user asked for Settings (Ctrl+,); :attr:`pages` opens it.
     settings_requested = Signal()
-    #: The user asked for the model manager. The model manager connects here.
+    #: The user asked for the model manager; :attr:`pages` opens it.
     models_requested = Signal()
+    #: The user asked for Privacy and data; :attr:`pages` opens it.
+    privacy_requested = Signal()
     #: The window was closed: the app quits.
     closed = Signal()
 
@@ -64,6 +70,8 @@ class MainWindow(QMainWindow):
         self.banner = ErrorBanner()
         self.loader = ModelLoader(hub, tasks, self)
         self.model_status = ModelStatus(self.loader)
+        self.pages = WindowPages(hub, tasks, self, self.loader)
+        self.setAcceptDrops(True)
         self._layout()
         self._menus()
         self._connect()
@@ -115,6 +123,7 @@ class MainWindow(QMainWindow):
         self.settings_action = self._add("&File", "Se&ttings…", self.request_settings, "Ctrl+,")
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.models_action = self._add("&File", "&Manage models…", self.request_models)
+        self.privacy_action = self._add("&File", "&Privacy and data…", self.request_privacy)
         self._menu("&File").addSeparator()
         self.quit_action = self._add("&File", "&Quit", self.quit, "Ctrl+Q")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -146,6 +155,10 @@ class MainWindow(QMainWindow):
         self.loader.failed.connect(self._model_failed)
         self.loader.no_model.connect(self._no_model)
         self.model_status.models_requested.connect(self.request_models)
+        self.settings_requested.connect(self.pages.open_settings)
+        self.models_requested.connect(self.pages.open_models)
+        self.privacy_requested.connect(self.pages.open_privacy)
+        self.pages.models_changed.connect(self._models_changed)
 
     # -- What the app (and the other windows) call ------------------------------------------
 
@@ -191,22 +204,17 @@ class MainWindow(QMainWindow):
     @Slot()
     def request_settings(self) -> None:
         """Ctrl+,: ask for the settings dialog."""
-        if self._connected("settings_requested()"):
-            self.settings_requested.emit()
-        else:
-            self.statusBar().showMessage("Settings are not part of this version yet.", NOTE_MS)
+        self.settings_requested.emit()
 
     @Slot()
     def request_models(self) -> None:
         """Ask for the model manager."""
-        if self._connected("models_requested()"):
-            self.models_requested.emit()
-        else:
-            self.statusBar().showMessage(
-                "The model manager is not part of this version yet: use `nexthub models` in a "
-                "terminal.",
-                NOTE_MS,
-            )
+        self.models_requested.emit()
+
+    @Slot()
+    def request_privacy(self) -> None:
+        """Ask for the Privacy and data page."""
+        self.privacy_requested.emit()
 
     @Slot()
     def quit(self) -> None:
@@ -220,12 +228,32 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
         self.closed.emit()
 
-    # -- Reactions ---------------------------------------------------------------------------
+    def discard(self) -> None:
+        """Let go of the window whose hub was closed (all data deleted): it does not quit.
 
-    def _connected(self, signature: str) -> bool:
-        meta = self.metaObject()
-        method: QMetaMethod = meta.method(meta.indexOfSignal(signature))
-        return self.isSignalConnected(method)
+        What runs is stopped, the window and its pages are hidden at once, and
+        deleted once no background task can call back into them.
+        """
+        self.chat.stop()
+        self.loader.cancel()
+        self.pages.hide_all()
+        delete_when_idle(self, self._tasks)
+
+    # -- Drag and drop -----------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        """Accept GGUF model files dragged from a file manager."""
+        if _model_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        """Import the dropped model files; the model manager opens to show how it went."""
+        files = _model_files(event.mimeData())
+        if files:
+            event.acceptProposedAction()
+            self.pages.import_models(files)
+
+    # -- Reactions ---------------------------------------------------------------------------
 
     @Slot(str)
     def _conversation_changed(self, conversation_id: str) -> None:
@@ -251,3 +279,15 @@ class MainWindow(QMainWindow):
         self.banner.show_problem(
             NO_MODEL_MESSAGE, action="Manage models…", on_action=self.request_models
         )
+
+    @Slot()
+    def _models_changed(self) -> None:
+        self.model_status.models_changed()
+        if self.banner.message() == NO_MODEL_MESSAGE:
+            self.banner.dismiss()  # a model is installed now: Load model in the status bar
+
+
+def _model_files(data: QMimeData) -> list[Path]:
+    """The GGUF files among what is dragged (other files and links are not taken)."""
+    files = (Path(url.toLocalFile()) for url in data.urls() if url.isLocalFile())
+    return [path for path in files if is_model_file(path)]

@@ -57,13 +57,21 @@ class ModelStatus(QWidget):
         loader.cancelled.connect(self._cancelled)
         loader.failed.connect(self._failed)
         loader.no_model.connect(self._no_model)
+        self._none_installed = False
         self._idle("No model loaded", can_load=True)
 
     def text(self) -> str:
         """What the label says (tests read what the user reads)."""
         return self.label.text()
 
+    @Slot()
+    def models_changed(self) -> None:
+        """The installed models changed: after "No model installed", offer to load one."""
+        if self._none_installed:
+            self._idle("No model loaded", can_load=True)
+
     def _idle(self, text: str, *, can_load: bool, can_manage: bool = False) -> None:
+        self._none_installed = can_manage
         self.label.setText(text)
         self.bar.hide()
         self.cancel_button.hide()
@@ -72,6 +80,7 @@ class ModelStatus(QWidget):
 
     @Slot(str)
     def _started(self, name: str) -> None:
+        self._none_installed = False
         self.label.setText(f"Loading {name}…")
         self.bar.setValue(0)
         self.bar.show()

@@ -109,7 +109,11 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.notice)
         layout.addWidget(self.buttons)
 
-        tasks.run(hub.models.registry.list, self._show_models, self.notice.show_problem)
+        self.refresh_models()
+
+    def refresh_models(self) -> None:
+        """Read the installed models again for the default-model list (the choice is kept)."""
+        self._tasks.run(self._hub.models.registry.list, self._show_models, self.notice.show_problem)
 
     def _show_models(self, models: list[InstalledModel]) -> None:
         choices = ((model.display_name, model.id) for model in models)
