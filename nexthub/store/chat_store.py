@@ -206,10 +206,8 @@ class ChatStore:
             raise ValueError(f"role must be one of {ROLES}, not {role!r}")
         with self._db.write() as db:
             conversations.require(db, conversation_id)
-            if parent_id is not None:
-                parent = messages.get(db, parent_id)
-                if parent.conversation_id != conversation_id:
-                    raise ValueError("the parent message belongs to another conversation")
+            if parent_id is not None and messages.conversation_of(db, parent_id) != conversation_id:
+                raise ValueError("the parent message belongs to another conversation")
             message = messages.insert(
                 db,
                 conversation_id=conversation_id,
@@ -248,7 +246,7 @@ class ChatStore:
     def current_branch(self, conversation_id: str) -> list[Message]:
         """The messages shown: from the first one down to the active leaf."""
         with self._db.read() as db:
-            leaf = conversations.get(db, conversation_id).active_leaf_id
+            leaf = conversations.active_leaf(db, conversation_id)
             if leaf is None:
                 leaf = messages.newest_leaf(db, conversation_id)
             return [] if leaf is None else messages.branch(db, leaf)
@@ -352,30 +350,22 @@ class ChatStore:
             pending = self._streams.take(message_id)
             try:
                 with self._db.write() as db:
-                    message = messages.get(db, message_id)
-                    if message.complete:
-                        raise AnswerNotStreamingError(message_id)
-                    content = text if text is not None else message.content + (pending or "")
-                    db.execute(
-                        """
-                        UPDATE messages SET content = ?, complete = 1, finish_reason = ?,
-                            prompt_tokens = ?, completion_tokens = ?, time_to_first_token_s = ?,
-                            prompt_tokens_per_s = ?, decode_tokens_per_s = ?
-                        WHERE id = ?
-                        """,
-                        [
-                            content,
-                            finish_reason,
+                    message = messages.finish(
+                        db,
+                        message_id,
+                        text=text,
+                        pending=pending or "",
+                        finish_reason=finish_reason,
+                        usage=(
                             prompt_tokens,
                             completion_tokens,
                             time_to_first_token_s,
                             prompt_tokens_per_s,
                             decode_tokens_per_s,
-                            message_id,
-                        ],
+                        ),
                     )
                     conversations.update(db, message.conversation_id, {})
-                    return messages.get(db, message_id)
+                    return message
             except (NotFoundError, AnswerNotStreamingError):
                 raise
             except BaseException:
@@ -391,11 +381,7 @@ class ChatStore:
 
     def _commit_stream(self, message_id: str, text: str) -> bool:
         with self._db.write() as db:
-            cursor = db.execute(
-                "UPDATE messages SET content = content || ? WHERE id = ? AND complete = 0",
-                [text, message_id],
-            )
-            return cursor.rowcount == 1
+            return messages.append_text(db, message_id, text)
 
     # -- export and import (portable.py: the file format) -----------------------------------
 

@@ -15,14 +15,23 @@ from uuid import uuid4
 
 from sqlite_utils import Database
 
-from nexthub.store.errors import MessageNotFoundError
-from nexthub.store.records import Message, Role, message_from_row, now_text
+from nexthub.store.errors import AnswerNotStreamingError, MessageNotFoundError
+from nexthub.store.records import FinishReason, Message, Role, message_from_tuple, now
 
+#: The columns of a :class:`Message`, in the order of its fields.
 COLUMNS = (
     "id, conversation_id, parent_id, role, content, created, complete, model, finish_reason, "
     "prompt_tokens, completion_tokens, time_to_first_token_s, prompt_tokens_per_s, "
     "decode_tokens_per_s"
 )
+_SELECT = f"SELECT {COLUMNS} FROM messages"  # noqa: S608 - fixed text
+#: What :func:`insert` writes; the other columns keep their defaults (NULL).
+INSERT = (
+    "INSERT INTO messages (id, conversation_id, parent_id, role, content, created, complete, "
+    "model) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_NAMES = COLUMNS.split(", ")
+_RESTORE = f"INSERT INTO messages ({COLUMNS}) VALUES ({', '.join('?' * len(_NAMES))})"  # noqa: S608
 
 
 def insert(
@@ -37,28 +46,31 @@ def insert(
 ) -> Message:
     """Add a message (the caller checked the conversation and the parent) and return it."""
     message_id = str(uuid4())
-    db.table("messages").insert(
-        {
-            "id": message_id,
-            "conversation_id": conversation_id,
-            "parent_id": parent_id,
-            "role": role,
-            "content": content,
-            "created": now_text(),
-            "complete": int(complete),
-            "model": model,
-        }
+    moment, stamp = now()
+    db.execute(
+        INSERT,
+        [message_id, conversation_id, parent_id, role, content, stamp, int(complete), model],
     )
-    return get(db, message_id)
+    return Message(
+        id=message_id,
+        conversation_id=conversation_id,
+        parent_id=parent_id,
+        role=role,
+        content=content,
+        created=moment,
+        complete=complete,
+        model=model,
+    )
 
 
 def restore(db: Database, rows: list[dict[str, Any]]) -> None:
     """Insert messages as they were exported (ids, timestamps, usage), in this order.
 
-    The caller checked that each parent comes before its children. Complete
-    messages join the full-text index through the insert trigger, as usual.
+    Each row has every column of :data:`COLUMNS`. The caller checked that each
+    parent comes before its children. Complete messages join the full-text
+    index through the insert trigger, as usual.
     """
-    db.table("messages").insert_all(rows)
+    db.conn.executemany(_RESTORE, ([row[name] for name in _NAMES] for row in rows))
 
 
 def existing(db: Database, ids: list[str]) -> set[str]:
@@ -69,18 +81,74 @@ def existing(db: Database, ids: list[str]) -> set[str]:
 
 def get(db: Database, message_id: str) -> Message:
     """The message with this id, or :class:`MessageNotFoundError`."""
-    rows = list(db.table("messages").rows_where("id = ?", [message_id], select=COLUMNS))
-    if not rows:
+    row = db.execute(_SELECT + " WHERE id = ?", [message_id]).fetchone()
+    if row is None:
         raise MessageNotFoundError(message_id)
-    return message_from_row(rows[0])
+    return message_from_tuple(row)
+
+
+#: :func:`finish`'s statement.
+FINISH = f"""
+    UPDATE messages SET content = coalesce(?, content || ?), complete = 1, finish_reason = ?,
+        prompt_tokens = ?, completion_tokens = ?, time_to_first_token_s = ?,
+        prompt_tokens_per_s = ?, decode_tokens_per_s = ?
+    WHERE id = ? AND complete = 0
+    RETURNING {COLUMNS}
+"""  # noqa: S608 - fixed text
+
+
+def finish(
+    db: Database,
+    message_id: str,
+    *,
+    text: str | None,
+    pending: str,
+    finish_reason: FinishReason,
+    usage: tuple[int | None, int | None, float | None, float | None, float | None],
+) -> Message:
+    """Complete a streaming answer in one statement and return it as stored.
+
+    Its content becomes ``text``, or (None) what was committed plus ``pending``;
+    ``usage`` is prompt and completion tokens, time to first token, prompt and
+    decode tokens per second. Completing it puts it in the full-text index
+    (trigger). :class:`MessageNotFoundError` if there is no such message,
+    :class:`AnswerNotStreamingError` if it is complete already.
+    """
+    rows = db.execute(FINISH, [text, pending, finish_reason, *usage, message_id]).fetchall()
+    if not rows:
+        conversation_of(db, message_id)  # MessageNotFoundError if it is not there
+        raise AnswerNotStreamingError(message_id)
+    return message_from_tuple(rows[0])
+
+
+#: :func:`append_text`'s statement.
+APPEND = "UPDATE messages SET content = content || ? WHERE id = ? AND complete = 0"
+
+
+def append_text(db: Database, message_id: str, text: str) -> bool:
+    """Add ``text`` to a streaming answer's content; False if it is gone or complete."""
+    return int(db.execute(APPEND, [text, message_id]).rowcount) == 1
+
+
+#: :func:`conversation_of`'s statement.
+CONVERSATION_OF = "SELECT conversation_id FROM messages WHERE id = ?"
+
+
+def conversation_of(db: Database, message_id: str) -> str:
+    """The id of the message's conversation, or :class:`MessageNotFoundError`."""
+    row = db.execute(CONVERSATION_OF, [message_id]).fetchone()
+    if row is None:
+        raise MessageNotFoundError(message_id)
+    return str(row[0])
 
 
 def _where(db: Database, where: str, params: list[Any]) -> list[Message]:
-    rows = db.table("messages").rows_where(where, params, select=COLUMNS, order_by="seq")
-    return [message_from_row(row) for row in rows]
+    rows = db.execute(f"{_SELECT} WHERE {where} ORDER BY seq", params).fetchall()
+    return list(map(message_from_tuple, rows))
 
 
-_BRANCH = """
+_M_COLUMNS = ", ".join(f"m.{name}" for name in _NAMES)
+_BRANCH = f"""
     WITH RECURSIVE path(id, depth) AS (
         SELECT ?, 0
         UNION ALL
@@ -88,16 +156,16 @@ _BRANCH = """
         FROM messages m JOIN path ON m.id = path.id
         WHERE m.parent_id IS NOT NULL
     )
-    SELECT messages.* FROM path CROSS JOIN messages ON messages.id = path.id
+    SELECT {_M_COLUMNS} FROM path CROSS JOIN messages m ON m.id = path.id
     ORDER BY path.depth DESC
-"""
+"""  # noqa: S608 - fixed text
 # CROSS JOIN keeps ``path`` the outer loop: SQLite would otherwise scan every
 # message and probe the path (300 ms instead of 1 ms at 100,000 messages).
 
 
 def branch(db: Database, leaf_id: str) -> list[Message]:
     """The path from the root down to ``leaf_id``, root first."""
-    return [message_from_row(row) for row in db.query(_BRANCH, [leaf_id])]
+    return list(map(message_from_tuple, db.execute(_BRANCH, [leaf_id]).fetchall()))
 
 
 def siblings(db: Database, message: Message) -> list[Message]:
@@ -160,9 +228,11 @@ def subtree(db: Database, message_id: str) -> list[str]:
 
 def count_indexed_in_conversation(db: Database, conversation_id: str) -> int:
     """How many of the conversation's messages are complete, so in the full-text index."""
-    return db.table("messages").count_where(
-        "conversation_id = ? AND complete = 1", [conversation_id]
-    )
+    row = db.execute(
+        "SELECT count(*) FROM messages WHERE conversation_id = ? AND complete = 1",
+        [conversation_id],
+    ).fetchone()
+    return int(row[0])
 
 
 _IN_LIST = "id IN (SELECT value FROM json_each(?))"
@@ -170,9 +240,10 @@ _IN_LIST = "id IN (SELECT value FROM json_each(?))"
 
 def count_indexed(db: Database, ids: list[str]) -> int:
     """How many of these messages are complete, so in the full-text index."""
-    return db.table("messages").count_where(f"complete = 1 AND {_IN_LIST}", [json.dumps(ids)])
+    sql = f"SELECT count(*) FROM messages WHERE complete = 1 AND {_IN_LIST}"  # noqa: S608
+    return int(db.execute(sql, [json.dumps(ids)]).fetchone()[0])
 
 
 def delete_many(db: Database, ids: list[str]) -> None:
     """Delete these messages, in one statement (parent links are checked at commit)."""
-    db.table("messages").delete_where(_IN_LIST, [json.dumps(ids)])
+    db.execute(f"DELETE FROM messages WHERE {_IN_LIST}", [json.dumps(ids)])  # noqa: S608

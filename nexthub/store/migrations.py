@@ -177,11 +177,16 @@ _CREATE_LOG = """
 """
 
 
+#: The two statements of :func:`applied_migrations`: is there a log, and what it records.
+FIND_LOG = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+READ_LOG = "SELECT name FROM _migrations ORDER BY rowid"
+
+
 def applied_migrations(db: Database) -> list[str]:
     """Names recorded in ``_migrations``, oldest first (empty for a new file)."""
-    if not db.table("_migrations").exists():
+    if db.execute(FIND_LOG).fetchone() is None:
         return []
-    return [row[0] for row in db.execute("SELECT name FROM _migrations ORDER BY rowid")]
+    return [row[0] for row in db.execute(READ_LOG)]
 
 
 def apply_migrations(

@@ -9,7 +9,7 @@ of text, never anything committed.
 
 Locks, always taken in this order: ``flush_lock`` (one commit of pending text
 at a time, so pieces can never be reordered), then the database lock (inside
-``commit``), then the short-lived buffer condition.
+``commit``), then the short-lived buffer lock.
 """
 
 from __future__ import annotations
@@ -47,24 +47,29 @@ class AnswerStreams:
         self._commit = commit
         self.interval_s = interval_s
         self.flush_lock = threading.RLock()
-        self._cond = threading.Condition(threading.Lock())
+        # Held for every look at the buffers; ``_cond`` (on the same lock) wakes
+        # the thread. ``with self._lock`` is the cheaper of the two to enter, and
+        # an answer's every token passes through it.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._streams: dict[str, _Stream] = {}
         self._thread: threading.Thread | None = None
         self._stopping = False
 
     def __contains__(self, message_id: object) -> bool:
-        with self._cond:
+        with self._lock:
             return message_id in self._streams
 
     def open(self, message_id: str) -> None:
         """Start buffering for ``message_id`` (an incomplete answer in the database)."""
-        with self._cond:
+        with self._lock:
             self._streams.setdefault(message_id, _Stream())
             if self._thread is None and not self._stopping:
                 self._thread = threading.Thread(
                     target=self._run, name="nexthub-store-flusher", daemon=True
                 )
                 self._thread.start()
+            self._cond.notify()  # an idle thread starts looking every interval
 
     def append(self, message_id: str, text: str) -> bool:
         """Buffer ``text``; False if ``message_id`` is not streaming here.
@@ -72,7 +77,7 @@ class AnswerStreams:
         Raises the error of a failed background commit (once); the text of
         that call is then not taken, and the text pending before stays pending.
         """
-        with self._cond:
+        with self._lock:
             stream = self._streams.get(message_id)
             if stream is None:
                 return False
@@ -84,8 +89,9 @@ class AnswerStreams:
                 return True
             stream.pieces.append(text)
             if stream.pending_since is None:
+                # No notify: the thread looks again within the interval while
+                # answers stream, and waking it costs more than the append.
                 stream.pending_since = time.monotonic()
-                self._cond.notify()
             return True
 
     def take(self, message_id: str) -> str | None:
@@ -93,13 +99,13 @@ class AnswerStreams:
 
         Call with :attr:`flush_lock` held, so no background commit is half done.
         """
-        with self._cond:
+        with self._lock:
             stream = self._streams.pop(message_id, None)
         return None if stream is None else "".join(stream.pieces)
 
     def restore(self, message_id: str, text: str) -> None:
         """Put back text that :meth:`take` returned when committing it failed."""
-        with self._cond:
+        with self._lock:
             stream = self._streams.setdefault(message_id, _Stream())
             if text:
                 stream.pieces.insert(0, text)
@@ -108,13 +114,13 @@ class AnswerStreams:
     def flush(self, message_id: str | None = None) -> None:
         """Commit pending text now: of one answer, or of all. Raises if a commit fails."""
         with self.flush_lock:
-            with self._cond:
+            with self._lock:
                 ids = [message_id] if message_id is not None else list(self._streams)
             for one in ids:
                 self._flush_one(one, raise_errors=True)
 
     def _flush_one(self, message_id: str, *, raise_errors: bool) -> None:
-        with self._cond:
+        with self._lock:
             stream = self._streams.get(message_id)
             if stream is None or not stream.pieces:
                 return
@@ -124,7 +130,7 @@ class AnswerStreams:
         try:
             alive = self._commit(message_id, text)
         except StoreError as exc:
-            with self._cond:
+            with self._lock:
                 stream.pieces.insert(0, text)
                 stream.pending_since = time.monotonic()
                 if not raise_errors:
@@ -135,7 +141,7 @@ class AnswerStreams:
             return
         if not alive:
             # Deleted (or finished elsewhere) while streaming: nothing to keep.
-            with self._cond:
+            with self._lock:
                 self._streams.pop(message_id, None)
 
     def _due(self, now: float) -> tuple[list[str], float | None]:
@@ -154,11 +160,17 @@ class AnswerStreams:
 
     def _run(self) -> None:
         while True:
-            with self._cond:
+            with self._lock:
                 if self._stopping:
                     return
                 due, wait = self._due(time.monotonic())
                 if not due:
+                    # Appends do not wake this thread: while answers stream, it
+                    # looks again within the interval, so pending text still
+                    # waits at most ``interval_s``. With none, it sleeps until
+                    # ``open`` (or a failed commit's retry) wakes it.
+                    if wait is None and self._streams:
+                        wait = self.interval_s
                     self._cond.wait(timeout=wait)
                     continue
             with self.flush_lock:
@@ -167,7 +179,7 @@ class AnswerStreams:
 
     def close(self) -> None:
         """Stop the thread and commit what is pending (errors are logged, not raised)."""
-        with self._cond:
+        with self._lock:
             self._stopping = True
             thread, self._thread = self._thread, None
             self._cond.notify_all()

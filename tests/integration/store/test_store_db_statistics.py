@@ -3,11 +3,13 @@
 This SQLCipher is built with STAT4: a full ``ANALYZE`` would fill
 ``sqlite_stat4`` with samples of index keys, words of the chats included
 (seen in the store benchmark). The store only ever runs ``PRAGMA optimize``,
-which fills ``sqlite_stat1`` with counts; this keeps it that way.
+which fills ``sqlite_stat1`` with counts; this keeps it that way. It runs it
+on close only after a write: a session that only reads leaves the file as it was.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import sqlcipher3
@@ -38,3 +40,27 @@ def test_statistics_after_close_hold_counts_not_words(db_path: Path, key: bytes)
         assert MARKER not in stat1.lower()
     finally:
         connection.close()
+
+
+def test_a_session_that_only_reads_leaves_the_file_as_it_was(db_path: Path, key: bytes) -> None:
+    with ChatStore.open(db_path, key) as store:
+        chat = store.create_conversation(f"{MARKER} title")
+        store.add_message(chat.id, "user", f"{MARKER} question", parent_id=None)
+    before = hashlib.sha256(db_path.read_bytes()).hexdigest()
+    statements: list[str] = []
+    with ChatStore.open(db_path, key) as store:
+        assert [c.id for c in store.list_conversations()] == [chat.id]
+        assert store.current_branch(chat.id)[0].content == f"{MARKER} question"
+        assert store.search(MARKER)
+        store._db._conn.set_trace_callback(statements.append)
+    assert not [s for s in statements if "optimize" in s.lower()]
+    assert hashlib.sha256(db_path.read_bytes()).hexdigest() == before
+    assert sorted(path.name for path in db_path.parent.iterdir()) == [db_path.name]
+
+
+def test_a_session_that_wrote_refreshes_the_statistics_on_close(db_path: Path, key: bytes) -> None:
+    statements: list[str] = []
+    with ChatStore.open(db_path, key) as store:
+        store.create_conversation("one")
+        store._db._conn.set_trace_callback(statements.append)
+    assert "PRAGMA optimize" in statements
