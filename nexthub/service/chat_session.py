@@ -197,6 +197,15 @@ class ChatSession:
         self._store.set_active_leaf(versions[version - 1].id)
         self._reload()
 
+    def show_message(self, message_id: str) -> None:
+        """Show the branch through ``message_id`` (a search hit on a branch not shown)."""
+        if self._store is None or self._conversation_id is None:
+            raise NextHubError("That message is not in this conversation.")
+        if self._store.get_message(message_id).conversation_id != self._conversation_id:
+            raise NextHubError("That message is not in this conversation.")
+        self._store.set_active_leaf(message_id)
+        self._reload()
+
     def _answer(self) -> Iterator[ChatEvent]:
         prompt = [ChatMessage("system", self._system_prompt)] if self._system_prompt else []
         prompt += self.history
