@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QListWidgetItem
 from pytestqt.qtbot import QtBot
@@ -38,7 +39,8 @@ def window(qtbot: QtBot, hub: Hub, tasks: TaskRunner, settle: Settle) -> Iterato
     settle()
     yield main
     settle()
-    main.close()
+    if shiboken6.isValid(main):  # a test may have closed and deleted the window already
+        main.close()
 
 
 def test_the_list_shows_the_newest_first_and_opens_a_conversation(
