@@ -18,16 +18,20 @@ from nexthub.engine.stop_strings import StopStringScanner
 class AnswerText:
     """Collects an answer's text and emits each new piece that is safe to show."""
 
-    def __init__(self, stops: Sequence[str], emit: Callable[[str], None]) -> None:
+    def __init__(self, stops: Sequence[str], emit: Callable[[str, int], None]) -> None:
+        """``emit`` gets each new piece of text and the number of tokens added so far."""
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._scanner = StopStringScanner(stops)
         self._emit = emit
         self._parts: list[str] = []
         #: True once a stop string was reached.
         self.stopped = False
+        #: Tokens added so far.
+        self.tokens = 0
 
     def add(self, piece: bytes) -> bool:
         """Add one token's bytes; returns True when a stop string ends the answer."""
+        self.tokens += 1
         result = self._scanner.feed(self._decoder.decode(piece))
         self._show(result.text)
         self.stopped = result.stopped
@@ -42,4 +46,4 @@ class AnswerText:
     def _show(self, text: str) -> None:
         if text:
             self._parts.append(text)
-            self._emit(text)
+            self._emit(text, self.tokens)

@@ -13,6 +13,9 @@ output layer (final norm and output projection). ``n_gpu_layers = k`` puts the
 *last* k of those on the GPU, so k = 1 offloads only the output layer, k = N + 1
 offloads everything, and the input embeddings always stay on the CPU. Each
 offloaded block also keeps its slice of the KV cache on the GPU.
+
+Whether any layer is offloaded also decides flash attention
+(:func:`use_flash_attention`): worth asking for on a GPU, a slowdown on the CPU.
 """
 
 from __future__ import annotations
@@ -249,3 +252,15 @@ def resolve_gpu_layers(
     if isinstance(setting, bool) or not isinstance(setting, int):
         raise TypeError(f"gpu_layers must be a whole number or 'auto', not {setting!r}")
     return min(max(setting, 0), shape.offloadable_layers)
+
+
+def use_flash_attention(requested: bool, gpu_layers: int, *, gpu_offload: bool) -> bool:
+    """Whether to ask llama.cpp for flash attention ("auto") or to turn it off.
+
+    Only where layers run on a GPU: ``gpu_layers`` above 0 on a build that can
+    offload. On the CPU, llama.cpp's flash attention slows down decoding deep
+    in a context: the starter model at a depth of 1,744 tokens decoded 1.3 to
+    2.1 times as fast without it (llama-bench, one thread, AVX2; see
+    docs/ENGINE.md, "Loading").
+    """
+    return requested and gpu_layers > 0 and gpu_offload

@@ -4,9 +4,9 @@ Why the C API and not ``llama_cpp.Llama``: Llama's completion loop
 re-detokenizes the whole answer on every token (quadratic), allocates a
 ``n_batch x n_vocab`` float array of scores we never read, and has no hook to
 report or cancel loading. Here each step is: decode one token, sample natively
-(llama.cpp's sampler chain reads the logits in place), turn only the new token
-into bytes, check stop strings on a short tail. Python work per token is a
-handful of ctypes calls, flat however long the answer grows.
+(llama.cpp's sampler chain reads the logits in place), look up the new token's
+bytes, check stop strings on a short tail. Python work per token is two ctypes
+calls (sample, decode) and a few lookups, flat however long the answer grows.
 
 This module imports llama_cpp and must only be imported in the worker.
 """
@@ -32,6 +32,7 @@ from nexthub.engine.context_policy import (
     remember_cut,
 )
 from nexthub.engine.errors import EngineError, ModelLoadError
+from nexthub.engine.gpu_fit import use_flash_attention
 from nexthub.engine.types import (
     ChatFinished,
     ChatMessage,
@@ -86,6 +87,10 @@ class LlamaSession:
         self._vocab: llama.llama_vocab_p = llama.llama_model_get_vocab(self._model)
         self._add_bos: bool = bool(llama.llama_vocab_get_add_bos(self._vocab))
         self._n_vocab: int = llama.llama_vocab_n_tokens(self._vocab)
+        # Each token's bytes, asked of llama.cpp the first time the token is sampled and
+        # kept, so a token is a list lookup. End-of-generation tokens are never kept:
+        # "no bytes yet" is where the loop asks whether a token ends the answer.
+        self._pieces: list[bytes | None] = [None] * self._n_vocab
         self._template: ChatTemplate = ChatTemplate.from_gguf(
             self._meta("tokenizer.chat_template"),
             bos_token=self._token_text(llama.llama_vocab_bos(self._vocab)),
@@ -123,9 +128,14 @@ class LlamaSession:
         ctx_params.n_ubatch = min(plan.settings.batch_size, n_ctx)
         ctx_params.n_threads = plan.threads
         ctx_params.n_threads_batch = plan.batch_threads
+        self._flash_attention = use_flash_attention(
+            plan.settings.flash_attention,
+            plan.gpu_layers,
+            gpu_offload=bool(llama.llama_supports_gpu_offload()),
+        )
         ctx_params.flash_attn_type = (
             llama.LLAMA_FLASH_ATTN_TYPE_AUTO
-            if plan.settings.flash_attention
+            if self._flash_attention
             else llama.LLAMA_FLASH_ATTN_TYPE_DISABLED
         )
         ctx_params.no_perf = True
@@ -157,6 +167,7 @@ class LlamaSession:
             template_source=self._template.source,
             size_bytes=llama.llama_model_size(self._model),
             parameter_count=llama.llama_model_n_params(self._model),
+            flash_attention=self._flash_attention,
         )
 
     def close(self) -> None:
@@ -297,12 +308,7 @@ class LlamaSession:
 
     def _decode(self, tokens: Sequence[int]) -> None:
         array = (llama.llama_token * len(tokens))(*tokens)
-        self._decode_array(array, tokens)
-
-    def _decode_array(self, array: ctypes.Array[ctypes.c_int32], tokens: Sequence[int]) -> None:
-        status = llama.llama_decode(self._ctx, llama.llama_batch_get_one(array, len(tokens)))
-        if status != 0:
-            raise EngineError(f"llama.cpp failed to evaluate the tokens (status {status}).")
+        _check_decode(llama.llama_decode(self._ctx, llama.llama_batch_get_one(array, len(tokens))))
         self._cached.extend(tokens)
 
     def _generate(
@@ -318,13 +324,14 @@ class LlamaSession:
         to_evaluate = prompt[self._reuse_prefix(prompt) :]
         prefill_started = time.perf_counter()
         prefilled = self._prefill(to_evaluate, should_stop)
+        llama.llama_synchronize(self._ctx)  # llama_decode may return before a GPU is done
         prefill_s = time.perf_counter() - prefill_started
-        answer = AnswerText(stops, lambda text: emit(TextDelta(text)))
+        answer = AnswerText(stops, lambda text, tokens: emit(TextDelta(text, tokens)))
         clock = _TokenClock()
         reason: FinishReason = "cancelled"
-        generated = 0
         if prefilled:
-            reason, generated = self._sample_tokens(sampling, answer, clock, should_stop)
+            reason = self._sample_tokens(sampling, answer, clock, should_stop)
+        generated = answer.tokens
         text = answer.finish()
         finished = time.perf_counter()
         return ChatFinished(
@@ -357,29 +364,46 @@ class LlamaSession:
         answer: AnswerText,
         clock: _TokenClock,
         should_stop: ShouldStop,
-    ) -> tuple[FinishReason, int]:
-        """The token loop: sample, show, check limits, evaluate; returns why it ended."""
+    ) -> FinishReason:
+        """The token loop: sample, show, check limits, evaluate; returns why it ended.
+
+        Everything that does not change between tokens is set up once, before the
+        loop: the sampler chain, the one-token batch (it points at ``one``, so only
+        the token in it changes), the limit on the answer's length, and the C
+        functions, which are bound to locals. A token seen before then costs two
+        ctypes calls (sample, decode), a list lookup for its bytes, the text and
+        stop-string step, and the cancel check.
+        """
         eog_bias = self._eog_bias() if sampling.ignore_eos else None
         sampler = _build_sampler(sampling, self._n_vocab, eog_bias)
-        one = self._one_token
-        generated = 0
+        ctx, one, cached = self._ctx, self._one_token, self._cached
+        pieces, vocab = self._pieces, self._vocab
+        batch = llama.llama_batch_get_one(one, 1)
+        sample, decode = llama.llama_sampler_sample, llama.llama_decode
+        is_eog = llama.llama_vocab_is_eog
+        # The context is full when the token about to be evaluated has no room left:
+        # the answer's n-th token is evaluated into slot len(cached) + n - 1.
+        limit = self._n_ctx - len(cached) + 1
+        if sampling.max_tokens is not None:
+            limit = min(limit, sampling.max_tokens)
         try:
             while True:
-                token = llama.llama_sampler_sample(sampler, self._ctx, -1)
+                token: int = sample(sampler, ctx, -1)
                 clock.tick()
-                if llama.llama_vocab_is_eog(self._vocab, token):
-                    return "stop", generated
-                generated += 1
-                if answer.add(self._piece(token)):
-                    return "stop", generated
-                if sampling.max_tokens is not None and generated >= sampling.max_tokens:
-                    return "length", generated
-                if len(self._cached) >= self._n_ctx:
-                    return "length", generated
+                piece = pieces[token]
+                if piece is None:  # the first time this token is sampled
+                    if is_eog(vocab, token):
+                        return "stop"
+                    piece = pieces[token] = self._piece(token)
+                if answer.add(piece):
+                    return "stop"
+                if answer.tokens >= limit:
+                    return "length"
                 if should_stop():
-                    return "cancelled", generated
+                    return "cancelled"
                 one[0] = token
-                self._decode_array(one, (token,))
+                _check_decode(decode(ctx, batch))
+                cached.append(token)
         finally:
             llama.llama_sampler_free(sampler)
 
@@ -400,6 +424,11 @@ class _TokenClock:
         """Tokens per second after the first (whose time is the prompt's)."""
         span = self.last - self.first if self.first is not None else 0.0
         return (generated - 1) / span if span > 0 and generated > 1 else 0.0
+
+
+def _check_decode(status: int) -> None:
+    if status != 0:
+        raise EngineError(f"llama.cpp failed to evaluate the tokens (status {status}).")
 
 
 def _build_sampler(

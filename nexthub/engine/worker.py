@@ -5,8 +5,10 @@ allocation failure, an assertion) or is killed, only the worker dies; the app
 reports a clear error and starts a fresh worker for the next request.
 
 The worker serves one command at a time from its pipe. While it answers or
-loads, it polls the pipe between tokens (a microsecond-scale syscall) so a
-Cancel takes effect after at most one token or one prompt batch.
+loads, it polls the pipe between tokens (one ``poll`` syscall on a poll object
+registered once) so a Cancel takes effect after at most one token or one
+prompt batch. An answer's text goes back gathered into a few messages a
+second (``coalescer.py``), not one message per token.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from __future__ import annotations
 import collections
 import ctypes
 import logging
+import select
 import signal
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nexthub.engine import protocol
+from nexthub.engine.coalescer import DeltaCoalescer
 from nexthub.engine.errors import EngineError, NoModelLoadedError
 from nexthub.engine.types import LoadProgress, LoadSettings
 
@@ -46,6 +50,9 @@ class Worker:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        # Connection.poll() builds a selector on every call; this is one syscall.
+        self._pipe_readable = select.poll()
+        self._pipe_readable.register(conn.fileno(), select.POLLIN)
         self._session: LlamaSession | None = None
         self._current: int | None = None
         self._cancelled = False
@@ -94,11 +101,15 @@ class Worker:
         loaded = self._session
         if loaded is None:
             raise NoModelLoadedError("No model is loaded. Load a model first.")
+        emit = DeltaCoalescer(self._conn.send)
         if isinstance(command, protocol.ChatCommand):
-            return loaded.chat(command.messages, command.sampling, self._conn.send, self._stop)
-        if isinstance(command, protocol.CompleteCommand):
-            return loaded.complete(command.prompt, command.sampling, self._conn.send, self._stop)
-        raise EngineError(f"Unknown command {type(command).__name__}.")
+            finished = loaded.chat(command.messages, command.sampling, emit, self._stop)
+        elif isinstance(command, protocol.CompleteCommand):
+            finished = loaded.complete(command.prompt, command.sampling, emit, self._stop)
+        else:
+            raise EngineError(f"Unknown command {type(command).__name__}.")
+        emit.flush()  # the last text goes before the ChatFinished that serve() sends
+        return finished
 
     def _unload(self) -> None:
         if self._session is not None:
@@ -107,7 +118,7 @@ class Worker:
 
     def _stop(self) -> bool:
         """True once a Cancel for the current request has arrived."""
-        while not self._cancelled and self._conn.poll():
+        while not self._cancelled and self._pipe_readable.poll(0):
             message = self._conn.recv()
             if isinstance(message, protocol.CancelCommand):
                 self._cancelled = message.request_id == self._current

@@ -17,10 +17,12 @@ What is compared: llama-bench times llama_decode alone, on random tokens.
 NextHub's figures also include sampling (llama.cpp's C sampler chain: greedy
 plus the logit bias that ignore_eos needs), detokenization, the stop-string scan
 and the pipe to the parent. Decode rates and per-segment times are measured in
-the parent from the arrival times of TextDelta events (one per token here); the
-worker's own Timings are shown beside them. Prompt speed is evaluated tokens over
-the worker's time to first token, which also covers tokenization and the first
-sample (the worker's prefill timer does not wait for an asynchronous GPU).
+the parent from the arrival times of TextDelta events and the token count each
+carries (the worker sends one every 50 ms, not one per token); the worker's own
+Timings are shown beside them. Prompt speed is evaluated tokens over the
+worker's time to first token, which also covers tokenization and the first
+sample. Flash attention is set on both sides as NextHub sets it: off when no
+layer is on a GPU, "auto" otherwise.
 
 Run (7-10 minutes on a 2-vCPU VM at the defaults; the first run also builds llama-bench):
     .venv/bin/python tests/bench/bench_engine.py [--model PATH] [--threads N]
@@ -102,12 +104,13 @@ class LlamaBench:
     binary: Path
     model: Path
     threads: int
+    flash_attention: str = "auto"  # llama-bench's -fa: "off" where NextHub runs on the CPU
 
     def run(self, *args: str) -> dict[tuple[int, int, int], float]:
         """Seconds per test, keyed by (n_prompt, n_gen, n_depth)."""
         env = dict(os.environ, LD_LIBRARY_PATH=str(self.binary.parent))
         argv = [str(self.binary), "-m", str(self.model), "-t", str(self.threads), "-r", "1"]
-        argv += ["-o", "json", "-b", "512", "-ub", "512", *args]  # NextHub's batch sizes
+        argv += ["-o", "json", "-b", "512", "-ub", "512", "-fa", self.flash_attention, *args]
         out = subprocess.run(argv, check=True, env=env, stdout=subprocess.PIPE, text=True)
         return {
             (r["n_prompt"], r["n_gen"], r["n_depth"]): statistics.median(r["samples_ns"]) / 1e9
@@ -128,20 +131,28 @@ class LlamaBench:
 
 @dataclass
 class Answer:
-    """One streamed answer, with the parent's clock at every TextDelta."""
+    """One streamed answer: the parent's clock at every TextDelta, and its token count."""
 
     finished: ChatFinished
     sent_at: float
     delta_at: list[float] = field(default_factory=list)
+    tokens_at: list[int] = field(default_factory=list)  # completion tokens so far, per delta
 
     @property
     def decode_rate(self) -> float:
-        """Tokens/s after the first, from delta arrival times (one delta per token)."""
-        return (len(self.delta_at) - 1) / (self.delta_at[-1] - self.delta_at[0])
+        """Tokens/s after the first, from the first and the last delta's arrival."""
+        return (self.tokens_at[-1] - self.tokens_at[0]) / (self.delta_at[-1] - self.delta_at[0])
 
     def ms_per_token(self, first: int, last: int) -> float:
-        """Mean ms per token between deltas ``first`` and ``last``."""
-        return (self.delta_at[last] - self.delta_at[first]) / (last - first) * 1e3
+        """Mean ms per token from token ``first`` to token ``last``.
+
+        Deltas come every 50 ms (a few tokens each), so the span runs from the
+        first delta that includes token ``first`` to the first that includes
+        ``last``, and is divided by the tokens actually between them.
+        """
+        a = next(i for i, n in enumerate(self.tokens_at) if n >= first)
+        b = next(i for i, n in enumerate(self.tokens_at) if n >= last)
+        return (self.delta_at[b] - self.delta_at[a]) / (self.tokens_at[b] - self.tokens_at[a]) * 1e3
 
 
 def collect(events: Iterator[ChatEvent]) -> Answer:
@@ -151,16 +162,18 @@ def collect(events: Iterator[ChatEvent]) -> Answer:
     stream closed before its end as abandoned (see docs/PERFORMANCE.md).
     """
     sent_at = time.perf_counter()
-    stamps: list[float] = []
+    delta_at: list[float] = []
+    tokens_at: list[int] = []
     finished: ChatFinished | None = None
     for event in events:
         if isinstance(event, TextDelta):
-            stamps.append(time.perf_counter())
+            delta_at.append(time.perf_counter())
+            tokens_at.append(event.completion_tokens)
         elif isinstance(event, ChatFinished):
             finished = event
     if finished is None or finished.finish_reason not in ("stop", "length"):
         raise RuntimeError(f"answer did not finish: {finished}")
-    return Answer(finished, sent_at, stamps)
+    return Answer(finished, sent_at, delta_at, tokens_at)
 
 
 def evict(engine: Engine) -> None:
@@ -272,18 +285,11 @@ class PairedRuns:
         def ours() -> None:
             sampling = dataclasses.replace(GREEDY, max_tokens=n)
             a = collect(self.engine.complete(DECODE_PROMPT, sampling))
-            if len(a.delta_at) != a.finished.usage.completion_tokens:
-                print(
-                    f"note: {len(a.delta_at)} deltas for {a.finished.usage.completion_tokens} "
-                    "tokens; per-token times are per delta",
-                    file=sys.stderr,
-                )
             self._add(self.ours, **{f"tg{n}": a.decode_rate})
             self._add(self.ours, **{f"tg{n}_worker_timer": a.finished.timings.decode_tokens_per_s})
             if longest:
-                end = len(a.delta_at) - 1
                 self._add(self.ours, first_segment_ms=a.ms_per_token(1, 1 + SEGMENT))
-                self._add(self.ours, last_segment_ms=a.ms_per_token(end - SEGMENT, end))
+                self._add(self.ours, last_segment_ms=a.ms_per_token(n - SEGMENT, n))
 
         self._pair(reference, ours)
 
@@ -321,6 +327,8 @@ def measure(lb: LlamaBench, reps: int) -> tuple[dict[str, float], dict[str, floa
     settings = LoadSettings(context_size=CONTEXT_SIZE, threads=lb.threads, batch_threads=lb.threads)
     with Engine() as engine:
         info = engine.load(lb.model, settings)
+        if info.gpu_layers == 0:  # NextHub turns flash attention off on the CPU: so must lb
+            lb = dataclasses.replace(lb, flash_attention="off")
         text = prompt_of_exactly(engine, PROMPT_TOKENS)  # also warms the worker up
         history = history_of_about(engine, HISTORY_TOKENS)
         runs = PairedRuns(lb, engine)
@@ -463,7 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     targets, python_ms = targets_of(ref, ours)
 
     print(f"machine:   {machine()}")
-    print(f"model:     {model.name}, gpu layers {ours['gpu_layers']:.0f}")
+    flash = "auto" if ours["gpu_layers"] else "off"
+    print(f"model:     {model.name}, gpu layers {ours['gpu_layers']:.0f}, flash attention {flash}")
     print(f"llama.cpp: {lb.build_info()}; threads {args.threads}")
     print(f"reps:      {args.reps} paired repetitions (medians); took {took:.0f} s\n")
     print("\n".join(table(runs, ref, ours)))

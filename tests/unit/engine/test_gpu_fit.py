@@ -21,6 +21,7 @@ from nexthub.engine.gpu_fit import (
     kv_bytes_per_layer,
     read_model_shape,
     resolve_gpu_layers,
+    use_flash_attention,
 )
 
 MIB = 1024 * 1024
@@ -328,3 +329,19 @@ def test_auto_fits_to_free_memory(smol: ModelShape) -> None:
 def test_anything_else_is_refused(smol: ModelShape, bad: object) -> None:
     with pytest.raises(TypeError, match="gpu_layers"):
         resolve_gpu_layers(bad, smol, 4096, 0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("requested", "gpu_layers", "gpu_offload", "expected"),
+    [
+        (True, 33, True, True),  # layers on a GPU: "auto"
+        (True, 1, True, True),  # even one offloaded layer runs attention on the GPU
+        (True, 0, True, False),  # "auto" found no room, or the user chose the CPU
+        (True, 33, False, False),  # a CPU-only build ignores gpu_layers
+        (False, 33, True, False),  # the user turned it off
+    ],
+)
+def test_flash_attention_is_asked_for_only_where_layers_run_on_a_gpu(
+    requested: bool, gpu_layers: int, gpu_offload: bool, expected: bool
+) -> None:
+    assert use_flash_attention(requested, gpu_layers, gpu_offload=gpu_offload) is expected
