@@ -7,7 +7,6 @@ open.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,33 +21,15 @@ from nexthub.paths import AppPaths
 from nexthub.service.hub import Hub
 from nexthub.store import ChatStore
 from tests.gui.shell_helpers import WAIT_MS, add_chat, make_passphrase_store, rows, select
-from tests.integration.store.store_db_disks import mount
+from tests.small_disk import fill_up, small_disk_under
 
 
 @pytest.fixture
 def small_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """NEXTHUB_HOME on a 2 MiB tmpfs."""
-    where = tmp_path / "small-disk"
-    where.mkdir()
-    problem = mount(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(where)])
-    if problem is not None:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {problem}")
-    monkeypatch.setenv("NEXTHUB_HOME", str(where))
-    try:
-        yield where
-    finally:
-        mount(["umount", "-l", str(where)])
-
-
-def fill_up(folder: Path) -> Path:
-    """Take every free byte of the filesystem with one file; return it."""
-    filler = folder / "filler"
-    with filler.open("wb", buffering=0) as file:
-        for size in (65536, 4096, 1):
-            with contextlib.suppress(OSError):
-                while file.write(b"\0" * size) == size:
-                    pass
-    return filler
+    with small_disk_under(tmp_path) as disk:
+        monkeypatch.setenv("NEXTHUB_HOME", str(disk.where))
+        yield disk.where
 
 
 def test_a_full_disk_is_shown_and_the_rename_works_once_there_is_room(

@@ -5,7 +5,6 @@ shows what the store kept, and the next message works.
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,7 +30,7 @@ from tests.gui.chat.chat_view_helpers import (
     type_and_send,
     wait_until_idle,
 )
-from tests.integration.store.store_db_disks import mount
+from tests.small_disk import fill_up, small_disk_under
 
 pytestmark = pytest.mark.model
 
@@ -101,26 +100,8 @@ def test_a_worker_crash_mid_answer_keeps_the_text_and_the_chat_goes_on(
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 2 MiB tmpfs (root only): a disk that fills up."""
-    where = tmp_path / "small-disk"
-    where.mkdir()
-    problem = mount(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(where)])
-    if problem is not None:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {problem}")
-    try:
-        yield where
-    finally:
-        mount(["umount", "-l", str(where)])
-
-
-def fill_up(folder: Path) -> Path:
-    """Take every free byte of the filesystem with one file; return it."""
-    filler = folder / "filler"
-    with filler.open("wb", buffering=0) as file:
-        for size in (65536, 4096, 1):
-            with contextlib.suppress(OSError):
-                while file.write(b"\0" * size) == size:
-                    pass
-    return filler
+    with small_disk_under(tmp_path) as disk:
+        yield disk.where
 
 
 @pytest.fixture

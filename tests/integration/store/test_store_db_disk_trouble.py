@@ -6,27 +6,15 @@ the reason, where mounting is not allowed).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
 import time
 from pathlib import Path
 
 import pytest
-from store_db_disks import SmallDisk
 
 from nexthub.store import ChatStore, DatabaseReadOnlyError, DatabaseUnreadableError, DiskFullError
-
-
-def fill_up(folder: Path) -> Path:
-    """Take every free byte of the filesystem with one file; return it."""
-    filler = folder / "filler"
-    with filler.open("wb", buffering=0) as file:
-        for size in (65536, 4096, 1):
-            with contextlib.suppress(OSError):
-                while file.write(b"\0" * size) == size:
-                    pass
-    return filler
+from tests.small_disk import SmallDisk, fill_up
 
 
 def test_a_full_disk_is_a_clear_error_and_loses_nothing(small_disk: SmallDisk, key: bytes) -> None:
