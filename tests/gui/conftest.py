@@ -11,25 +11,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from keyring.backends import fail
 from pytestqt.qtbot import QtBot
 
 from nexthub.gui.tasks import TaskRunner
 from nexthub.paths import AppPaths
 from nexthub.service.hub import Hub
-from nexthub.service.settings import AppSettings, write_settings
 from nexthub.store import ChatStore
-from nexthub.store.key_kdf import Argon2idParams, KdfParams, ScryptParams, argon2id_supported
-from nexthub.store.keys import KeyProtection, KeyStore
-
-#: Milliseconds a test waits for a signal or a condition (a model load on a loaded machine).
-WAIT_MS = 60_000
-PASSPHRASE = "correct horse battery staple"
-CHEAP: KdfParams = (
-    Argon2idParams(iterations=1, lanes=1, memory_kib=8)
-    if argon2id_supported()
-    else ScryptParams(n=16, r=1, p=1)
-)
+from tests.gui.shell_helpers import WAIT_MS, make_passphrase_store
 
 
 @pytest.fixture
@@ -59,16 +47,6 @@ def settle(qtbot: QtBot, tasks: TaskRunner) -> Callable[[], None]:
 def idle(settle: Callable[[], None]) -> Callable[[], None]:
     """Another name for :func:`settle`."""
     return settle
-
-
-def make_passphrase_store(paths: AppPaths, *, welcomed: bool = True) -> bytes:
-    """A first run done earlier: a passphrase-protected key (cheap KDF), an empty store."""
-    paths.ensure()
-    keys = KeyStore(paths, keyring_backend=fail.Keyring(), environ={}, kdf=CHEAP)
-    key = keys.create(KeyProtection.PASSPHRASE, passphrase=PASSPHRASE)
-    ChatStore.open(paths.chats_db_file, key).close()
-    write_settings(paths.settings_file, AppSettings(welcomed=welcomed))
-    return key
 
 
 @pytest.fixture

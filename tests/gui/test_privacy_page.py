@@ -22,8 +22,8 @@ from nexthub.service.display import human_bytes
 from nexthub.service.hub import Hub
 from nexthub.store.keys import KeyProtection, KeyStore, WrongPassphraseError
 from nexthub.store.portable import read_export
-from tests.gui.conftest import PASSPHRASE
 from tests.gui.page_helpers import WAIT_MS, MessageBoxes, shown
+from tests.gui.shell_helpers import PASSPHRASE
 
 Idle = Callable[[], None]
 SECRET = "Zebrafish7781 likes the colour teal"
