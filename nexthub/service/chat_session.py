@@ -134,16 +134,20 @@ class ChatSession:
         return [t.message for t in self._turns if t.message.content or t.message.role == "user"]
 
     def shown(self) -> list[ShownMessage]:
-        """The branch on screen, with each message's version count and saved details."""
+        """The branch on screen, with each message's version count and saved details.
+
+        System messages are left out, so positions here are the positions
+        :meth:`edit` and :meth:`show_version` take.
+        """
         if self._store is None or self._conversation_id is None:
             return [ShownMessage(t.message.role, t.message.content) for t in self._turns]
-        records = self._store.current_branch(self._conversation_id)
-        shown = []
-        for record in records:
-            versions = self._store.siblings(record.id)
-            version = next(i for i, sibling in enumerate(versions, 1) if sibling.id == record.id)
-            shown.append(ShownMessage(record.role, record.content, version, len(versions), record))
-        return shown
+        return [
+            ShownMessage(record.role, record.content, version, versions, record)
+            for record, version, versions in self._store.current_branch_versions(
+                self._conversation_id
+            )
+            if record.role != "system"
+        ]
 
     def new_conversation(self) -> None:
         """Start over; the next message opens a new saved conversation."""

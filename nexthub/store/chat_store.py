@@ -18,6 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
+from sqlite_utils import Database
+
 from nexthub.store import conversations, messages
 from nexthub.store.database import BUSY_TIMEOUT_S, EncryptedDatabase
 from nexthub.store.erasure import erasing_messages
@@ -246,10 +248,14 @@ class ChatStore:
     def current_branch(self, conversation_id: str) -> list[Message]:
         """The messages shown: from the first one down to the active leaf."""
         with self._db.read() as db:
-            leaf = conversations.active_leaf(db, conversation_id)
-            if leaf is None:
-                leaf = messages.newest_leaf(db, conversation_id)
+            leaf = _shown_leaf(db, conversation_id)
             return [] if leaf is None else messages.branch(db, leaf)
+
+    def current_branch_versions(self, conversation_id: str) -> list[tuple[Message, int, int]]:
+        """:meth:`current_branch`, each message with its version (1-based) and version count."""
+        with self._db.read() as db:
+            leaf = _shown_leaf(db, conversation_id)
+            return [] if leaf is None else messages.branch_versions(db, leaf)
 
     def siblings(self, message_id: str) -> list[Message]:
         """The versions of a message (itself included), oldest first, to flip between."""
@@ -480,3 +486,9 @@ class ChatStore:
             quick = db.execute("PRAGMA quick_check").fetchall()
         if failures or quick != [("ok",)]:
             raise DatabaseUnreadableError(self.path)
+
+
+def _shown_leaf(db: Database, conversation_id: str) -> str | None:
+    """The last message of the branch shown: the active leaf, else the newest leaf."""
+    leaf = conversations.active_leaf(db, conversation_id)
+    return leaf if leaf is not None else messages.newest_leaf(db, conversation_id)

@@ -148,7 +148,7 @@ def _where(db: Database, where: str, params: list[Any]) -> list[Message]:
 
 
 _M_COLUMNS = ", ".join(f"m.{name}" for name in _NAMES)
-_BRANCH = f"""
+_PATH_TO_LEAF = """
     WITH RECURSIVE path(id, depth) AS (
         SELECT ?, 0
         UNION ALL
@@ -156,16 +156,40 @@ _BRANCH = f"""
         FROM messages m JOIN path ON m.id = path.id
         WHERE m.parent_id IS NOT NULL
     )
+"""
+_BRANCH = f"""{_PATH_TO_LEAF}
     SELECT {_M_COLUMNS} FROM path CROSS JOIN messages m ON m.id = path.id
     ORDER BY path.depth DESC
 """  # noqa: S608 - fixed text
 # CROSS JOIN keeps ``path`` the outer loop: SQLite would otherwise scan every
 # message and probe the path (300 ms instead of 1 ms at 100,000 messages).
+# A message's versions: the messages with its parent (the index messages_by_conversation).
+_SIBLINGS = (
+    "FROM messages s WHERE s.conversation_id = m.conversation_id AND s.parent_id IS m.parent_id"
+)
+_BRANCH_VERSIONS = f"""{_PATH_TO_LEAF}
+    SELECT {_M_COLUMNS},
+        (SELECT count(*) {_SIBLINGS} AND s.seq <= m.seq), (SELECT count(*) {_SIBLINGS})
+    FROM path CROSS JOIN messages m ON m.id = path.id
+    ORDER BY path.depth DESC
+"""  # noqa: S608 - fixed text
 
 
 def branch(db: Database, leaf_id: str) -> list[Message]:
     """The path from the root down to ``leaf_id``, root first."""
     return list(map(message_from_tuple, db.execute(_BRANCH, [leaf_id]).fetchall()))
+
+
+def branch_versions(db: Database, leaf_id: str) -> list[tuple[Message, int, int]]:
+    """The path from the root down to ``leaf_id``, each with its version and version count.
+
+    One query for the whole branch: a chat view shows "2/3" on every message,
+    and asking for each message's siblings in turn cost a query per message.
+    """
+    return [
+        (message_from_tuple(row[:-2]), row[-2], row[-1])
+        for row in db.execute(_BRANCH_VERSIONS, [leaf_id]).fetchall()
+    ]
 
 
 def siblings(db: Database, message: Message) -> list[Message]:

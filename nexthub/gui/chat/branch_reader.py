@@ -53,9 +53,8 @@ def read_branch(
     limits rendering to the last messages (the rest are rendered by
     :func:`render_in_batches`). ``streamed`` is the text of the answer just
     streamed, whose document the view keeps: the last message is not rendered
-    when it has that text. System messages are left out: the system prompt
-    belongs to the chat's settings, and the session's positions count only
-    user and assistant messages.
+    when it has that text. (The session leaves system messages out: the
+    system prompt belongs to the chat's settings.)
     """
     width = look.metrics.width
     items = [
@@ -68,7 +67,6 @@ def read_branch(
             estimate=(width, estimate_text_height(shown.content, look.metrics)),
         )
         for shown in session.shown()
-        if shown.role != "system"
     ]
     first = 0 if render_last is None else max(0, len(items) - render_last)
     for number, item in enumerate(items[first:], first):

@@ -152,3 +152,23 @@ def test_deleting_a_conversation_removes_its_messages(store: ChatStore) -> None:
     with pytest.raises(MessageNotFoundError):
         store.get_message(q1.id)
     assert texts(store.current_branch(kept.id)) == ["stays"]
+
+
+def test_the_shown_branch_comes_with_each_message_s_version_and_count(store: ChatStore) -> None:
+    conversation = store.create_conversation("c")
+    first_root = store.add_message(conversation.id, "user", "Q", parent_id=None)
+    second_root = store.add_message(conversation.id, "user", "Q edited", parent_id=None)
+    answer(store, conversation.id, second_root.id, "A1")
+    answer(store, conversation.id, second_root.id, "A2")
+    third = answer(store, conversation.id, second_root.id, "A3")
+    store.set_active_leaf(store.siblings(third.id)[1].id)
+
+    shown = store.current_branch_versions(conversation.id)
+
+    assert [(m.content, version, versions) for m, version, versions in shown] == [
+        ("Q edited", 2, 2),
+        ("A2", 2, 3),
+    ]
+    assert [m for m, _, _ in shown] == store.current_branch(conversation.id)
+    assert first_root.id not in {m.id for m, _, _ in shown}
+    assert store.current_branch_versions(store.create_conversation("empty").id) == []
