@@ -12,6 +12,10 @@ key and show the first-run welcome; after a wipe that failed (the chats are
 intact) they unlock the chats as at launch. What the Privacy page said about
 it (a keyring warning, the failure) is shown in the next window's banner.
 
+Python's cycle collector runs on the main thread only while the app is up
+(:mod:`nexthub.gui.main_thread_gc`): garbage holding a widget must not be
+destroyed on a worker thread.
+
 Ctrl-C in the terminal that started the app, and SIGTERM (a session logging
 out), quit it the same way as closing the window: a timer lets Python run its
 signal handlers while Qt's loop is in charge.
@@ -29,6 +33,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from nexthub import __version__
+from nexthub.gui.main_thread_gc import MainThreadCollector
 from nexthub.gui.main_window import MainWindow
 from nexthub.gui.startup import Startup
 from nexthub.gui.tasks import TaskRunner
@@ -146,10 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = create_application(argv)
     paths = AppPaths.from_environment()
     apply_theme(app, read_settings(paths.settings_file).theme)
+    collector = MainThreadCollector(app)
+    collector.start()
     tasks = TaskRunner()
     desktop = DesktopApp(app, paths, tasks)
     _signal_timer = _quit_on_signals(app)
     desktop.start()
     status = app.exec()
     desktop.shutdown()
+    collector.stop()
     return status

@@ -13,11 +13,25 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from nexthub.gui.main_thread_gc import MainThreadCollector
 from nexthub.gui.tasks import TaskRunner
 from nexthub.paths import AppPaths
 from nexthub.service.hub import Hub
 from nexthub.store import ChatStore
 from tests.gui.shell_helpers import WAIT_MS, make_passphrase_store
+
+
+@pytest.fixture(autouse=True)
+def collect_on_main_thread(qapp: object) -> Iterator[None]:
+    """As in the app: cyclic garbage (widgets among it) is collected on the main thread only.
+
+    Torn down after every other fixture of the test, so whatever the test
+    left in reference cycles is collected here, on the main thread.
+    """
+    collector = MainThreadCollector()
+    collector.start()
+    yield
+    collector.stop()
 
 
 @pytest.fixture
