@@ -220,9 +220,13 @@ class ChatSession:
                 answer.record(event)
                 yield event
         finally:
-            final = answer.close()
-            if self._conversation_id is not None and self._store is not None:
-                self._reload()  # the saved tree is the truth, whatever happened
+            try:
+                final = answer.close()
+            finally:
+                # The saved tree is the truth, whatever happened: even when saving the
+                # answer's end failed (a full disk), the next prompt follows what was kept.
+                if self._conversation_id is not None and self._store is not None:
+                    self._reload()
         if self._store is None and final.text:
             self._turns.append(_Turn(ChatMessage("assistant", final.text)))
 
