@@ -21,6 +21,7 @@ from nexthub.cli import (
     keys_command,
     models_command,
     serve_command,
+    telemetry_command,
 )
 from nexthub.errors import NextHubError
 
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_command.register(commands)
     keys_command.register(commands)
     serve_command.register(commands)
+    telemetry_command.register(commands)
     return parser
 
 
