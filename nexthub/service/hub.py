@@ -14,6 +14,7 @@ from typing import Any
 
 from nexthub.engine import Engine, SamplingSettings
 from nexthub.paths import AppPaths
+from nexthub.service.api_usage import ApiUsage
 from nexthub.service.chat_session import ChatSession
 from nexthub.service.conversation_list import ConversationList
 from nexthub.service.models import LoadedModel, ModelService
@@ -32,6 +33,8 @@ class Hub:
         self._settings_lock = threading.Lock()
         self.conversations = ConversationList(store)
         self.models = ModelService(paths, self._engine)
+        #: The localhost API's usage log (the server records into it).
+        self.api_usage = ApiUsage(store, lambda: self._settings.api_usage_retention_days)
         self._loaded: LoadedModel | None = None
 
     @property

@@ -23,6 +23,8 @@ from nexthub.engine import LoadSettings
 
 Theme = Literal["system", "light", "dark"]
 THEMES: tuple[Theme, ...] = ("system", "light", "dark")
+#: The longest the API's usage log keeps raw rows (ten years: "forever" in practice).
+MAX_RETENTION_DAYS = 3650
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class AppSettings:
     web_gui_enabled: bool = False
     #: The first-run welcome was completed.
     welcomed: bool = False
+    #: Days the API's usage log keeps each call before folding it into daily totals.
+    api_usage_retention_days: int = 30
 
     def __post_init__(self) -> None:
         problems = []
@@ -53,6 +57,11 @@ class AppSettings:
             problems.append("GPU layers must be 'auto' or 0 or more")
         if not (isinstance(self.context_size, int) and self.context_size >= 0):
             problems.append("context size must be 0 or more")
+        if not (
+            isinstance(self.api_usage_retention_days, int)
+            and 1 <= self.api_usage_retention_days <= MAX_RETENTION_DAYS
+        ):
+            problems.append(f"usage retention must be 1 to {MAX_RETENTION_DAYS} days")
         if self.theme not in THEMES:
             problems.append(f"theme must be one of {', '.join(THEMES)}")
         if problems:

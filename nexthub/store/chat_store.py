@@ -50,6 +50,7 @@ from nexthub.store.records import (
 )
 from nexthub.store.search import search
 from nexthub.store.streaming import FLUSH_INTERVAL_S, AnswerStreams
+from nexthub.store.usage import UsageLog
 
 
 class _Keep(enum.Enum):
@@ -67,6 +68,8 @@ class ChatStore:
         """Wrap an open, migrated database; use :meth:`open`."""
         self._db = database
         self._streams = AnswerStreams(self._commit_stream, flush_interval_s)
+        #: The localhost API's usage log (metadata only), in the same encrypted file.
+        self.usage = UsageLog(database)
 
     @classmethod
     def open(

@@ -166,8 +166,48 @@ def m001_initial(db: Database) -> None:
     create_fts_triggers(db)
 
 
+def m002_api_usage(db: Database) -> None:
+    """The localhost API's usage log: raw calls, and their daily totals (usage.py).
+
+    Metadata only, no content; ``model`` is '' in the totals for "none" so
+    that it can be part of the primary key the fold upserts into.
+    """
+    db.execute(
+        """
+        CREATE TABLE api_calls (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            key_prefix TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            model TEXT,
+            status INTEGER NOT NULL,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            latency_ms INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute("CREATE INDEX api_calls_by_time ON api_calls(at)")
+    db.execute(
+        """
+        CREATE TABLE api_usage_daily (
+            day TEXT NOT NULL,
+            key_prefix TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            model TEXT NOT NULL,
+            calls INTEGER NOT NULL,
+            failed INTEGER NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            latency_ms INTEGER NOT NULL,
+            PRIMARY KEY (day, key_prefix, endpoint, model)
+        ) WITHOUT ROWID
+        """
+    )
+
+
 #: Every migration, in order. Append only.
-MIGRATIONS: tuple[Migration, ...] = (m001_initial,)
+MIGRATIONS: tuple[Migration, ...] = (m001_initial, m002_api_usage)
 
 _CREATE_LOG = """
     CREATE TABLE IF NOT EXISTS _migrations (

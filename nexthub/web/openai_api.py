@@ -40,6 +40,7 @@ from nexthub.web.openai_responses import (
     sse_comment,
     sse_data,
 )
+from nexthub.web.usage_log import UsageNote, usage_note
 
 T = TypeVar("T")
 
@@ -99,6 +100,7 @@ class OpenAiApi:
         """POST /v1/embeddings: no model makes embeddings here yet; say so clearly."""
         body = parse_json(await request.body())
         model = await anyio.to_thread.run_sync(self._runner.resolve, parse_embeddings_model(body))
+        usage_note(request).model = model.id
         if not isinstance(body.get("input"), str | list):
             raise ApiError(400, "'input' must be a string or an array of strings.", "input")
         raise ApiError(
@@ -119,24 +121,29 @@ class OpenAiApi:
         generate: Generate,
         job: ChatRequest | CompletionRequest,
     ) -> Response:
+        note = usage_note(request)
+        note.model = model.id
         if job.stream:
             options = job.stream_options
             return StreamingResponse(
-                self._stream(model, completion, generate, options),
+                self._stream(model, completion, generate, options, note),
                 media_type="text/event-stream",
                 headers={"x-accel-buffering": "no"},
             )
-        finished = await _unless_disconnected(request, lambda: self._collect(model, generate))
+        finished = await _unless_disconnected(request, lambda: self._collect(model, generate, note))
         if finished is None:  # the client went away; nobody reads this
             return Response(status_code=499)
         return JSONResponse(completion.whole(finished))
 
-    async def _collect(self, model: InstalledModel, generate: Generate) -> ChatFinished:
+    async def _collect(
+        self, model: InstalledModel, generate: Generate, note: UsageNote
+    ) -> ChatFinished:
         events = self._runner.run(model, generate)
         async with contextlib.aclosing(events):
             try:
                 async for event in events:
                     if isinstance(event, ChatFinished):
+                        _note_usage(note, event)
                         _raise_if_failed(event)
                         return event
             except (NextHubError, ValueError) as exc:
@@ -149,6 +156,7 @@ class OpenAiApi:
         completion: Completion,
         generate: Generate,
         options: StreamOptions,
+        note: UsageNote,
     ) -> AsyncIterator[bytes]:
         usage_field = options.include_usage
         events = self._runner.run(model, generate)
@@ -168,6 +176,7 @@ class OpenAiApi:
                             completion.chunk(text=event.text, with_usage_field=usage_field)
                         )
                     elif isinstance(event, ChatFinished):
+                        _note_usage(note, event)
                         _raise_if_failed(event)
                         reason = "length" if event.finish_reason == "length" else "stop"
                         yield sse_data(
@@ -177,13 +186,19 @@ class OpenAiApi:
                             yield sse_data(completion.usage_chunk(event.usage))
                         yield SSE_DONE
                         return
-            except ApiError as exc:
-                yield sse_data(exc.body())
-            except (NextHubError, ValueError) as exc:
-                yield sse_data(_api_error(exc).body())
+            except (ApiError, NextHubError, ValueError) as exc:
+                error = _api_error(exc)
+                note.error_status = error.status
+                yield sse_data(error.body())
             except Exception:
+                note.error_status = 500
                 yield sse_data(ApiError(500, "Internal error (a bug in NextHub).").body())
                 raise
+
+
+def _note_usage(note: UsageNote, finished: ChatFinished) -> None:
+    note.prompt_tokens = finished.usage.prompt_tokens
+    note.completion_tokens = finished.usage.completion_tokens
 
 
 def _raise_if_failed(finished: ChatFinished) -> None:

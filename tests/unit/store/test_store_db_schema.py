@@ -43,7 +43,8 @@ def test_a_new_store_is_a_standard_sqlcipher4_file(db_path: Path, key: bytes) ->
     # A stock SQLCipher 4 connection (no compatibility pragma, only the key) reads it.
     conn = raw_connection(db_path, key)
     assert conn.execute("PRAGMA cipher_version").fetchone()[0].startswith("4.")
-    assert conn.execute("SELECT name FROM _migrations").fetchall() == [("m001_initial",)]
+    recorded = [row[0] for row in conn.execute("SELECT name FROM _migrations")]
+    assert recorded == [migration.__name__ for migration in MIGRATIONS]
     for name, expected in SQLCIPHER4_SETTINGS.items():
         assert str(conn.execute(f"PRAGMA {name}").fetchone()[0]) == expected
     conn.close()
@@ -66,17 +67,18 @@ def test_the_connection_is_set_up_for_safety(db_path: Path, key: bytes) -> None:
 def test_migrations_are_applied_once_and_recorded_by_name(db_path: Path, key: bytes) -> None:
     database = EncryptedDatabase.open(db_path, key)
     try:
-        assert apply_migrations(database) == ["m001_initial"]
+        assert apply_migrations(database) == ["m001_initial", "m002_api_usage"]
         assert apply_migrations(database) == []
         with database.read() as db:
             assert applied_migrations(db) == [m.__name__ for m in MIGRATIONS]
             tables = set(db.table_names())
         assert {"conversations", "messages", "messages_fts", "conversations_fts"} <= tables
+        assert {"api_calls", "api_usage_daily"} <= tables
     finally:
         database.close()
 
 
-def m002_add_column_then_fail(db: Database) -> None:
+def m100_add_column_then_fail(db: Database) -> None:
     db.execute("ALTER TABLE conversations ADD COLUMN doomed TEXT")
     raise RuntimeError("migration failed half way")
 
@@ -86,10 +88,10 @@ def test_a_failed_migration_is_rolled_back_and_not_recorded(db_path: Path, key: 
     database = EncryptedDatabase.open(db_path, key)
     try:
         with pytest.raises(RuntimeError, match="half way"):
-            apply_migrations(database, (*MIGRATIONS, m002_add_column_then_fail))
+            apply_migrations(database, (*MIGRATIONS, m100_add_column_then_fail))
         with database.read() as db:
             assert "doomed" not in db.table("conversations").columns_dict
-            assert applied_migrations(db) == ["m001_initial"]
+            assert applied_migrations(db) == [m.__name__ for m in MIGRATIONS]
     finally:
         database.close()
 
@@ -105,7 +107,7 @@ def test_a_database_from_a_newer_version_is_refused_unchanged(db_path: Path, key
     assert db_path.read_bytes() == before
 
 
-def m002_add_a_column_by_transform(db: Database) -> None:
+def m100_add_a_column_by_transform(db: Database) -> None:
     """What a later migration looks like: a rebuild with transform(), then the triggers."""
     db.table("messages").add_column("tool_name", str)
     db.table("messages").transform(types={"tool_name": str}, column_order=["seq", "id"])
@@ -123,8 +125,8 @@ def test_a_later_migration_can_transform_a_table_on_sqlcipher(
     database = EncryptedDatabase.open(db_path, key)
     upgraded = ChatStore(database, flush_interval_s=0.01)
     try:
-        assert apply_migrations(database, (*MIGRATIONS, m002_add_a_column_by_transform)) == [
-            "m002_add_a_column_by_transform"
+        assert apply_migrations(database, (*MIGRATIONS, m100_add_a_column_by_transform)) == [
+            "m100_add_a_column_by_transform"
         ]
         with database.read() as db:
             table = db.table("messages")

@@ -1,0 +1,65 @@
+"""The API's usage log as the service layer keeps it: record each call, fold what is old.
+
+The server records one :class:`~nexthub.store.usage.ApiCall` per call (no
+content: see store/usage.py). Raw rows older than the retention period in
+Settings (``api_usage_retention_days``, 30 by default) are folded into daily
+totals and deleted. Folding is checked when a call is recorded and when the
+log is opened, at most once an hour: a server that runs for weeks folds as it
+goes, and one started after a month away folds before its first answer.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+
+from nexthub.store import ChatStore
+from nexthub.store.usage import ApiCall, DailyUsage
+
+__all__ = ["ApiCall", "ApiUsage", "DailyUsage"]  # the faces take the records from here
+
+#: How often, at most, old rows are folded.
+FOLD_INTERVAL = timedelta(hours=1)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ApiUsage:
+    """Records calls in the store's usage log and keeps raw rows within the retention period."""
+
+    def __init__(
+        self, store: ChatStore, retention_days: Callable[[], int], clock: Clock = utc_now
+    ) -> None:
+        self._store = store
+        self._retention_days = retention_days
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last_fold: datetime | None = None
+
+    def record(self, call: ApiCall) -> None:
+        """Log one call, then fold old rows if that is due."""
+        self._store.usage.record(call)
+        self.fold_if_due()
+
+    def fold_if_due(self) -> int:
+        """Fold rows past the retention period, unless that was done within the hour."""
+        now = self._clock()
+        with self._lock:
+            if self._last_fold is not None and now - self._last_fold < FOLD_INTERVAL:
+                return 0
+            self._last_fold = now
+        return self._store.usage.fold(before=now - timedelta(days=self._retention_days()))
+
+    def daily_totals(self, days: int | None = None) -> list[DailyUsage]:
+        """Each day's totals, newest first; only the last ``days`` days when given."""
+        since = None if days is None else self._clock().date() - timedelta(days=days - 1)
+        return self._store.usage.daily_totals(since=since)
+
+    def today(self) -> date:
+        """Today's date as the log counts days (UTC)."""
+        return self._clock().date()
