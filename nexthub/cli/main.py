@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from nexthub import __version__
 from nexthub.cli import (
     chat_command,
+    collector_command,
     data_command,
     doctor_command,
     keys_command,
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     data_command.register(commands)
     keys_command.register(commands)
     serve_command.register(commands)
+    collector_command.register(commands)
     telemetry_command.register(commands)
     return parser
 

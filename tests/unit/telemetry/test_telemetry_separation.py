@@ -27,6 +27,7 @@ def nexthub_imports(source: str, package: str) -> set[str]:
     ("package", "allowed"),
     [
         ("telemetry", ("nexthub.telemetry",)),
+        ("collector", ("nexthub.telemetry", "nexthub.collector")),
     ],
 )
 def test_the_package_imports_only_itself(package: str, allowed: tuple[str, ...]) -> None:
