@@ -276,9 +276,11 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _no_model(self) -> None:
+        """No model is installed: say so, and open the model manager, where one is added."""
         self.banner.show_problem(
             NO_MODEL_MESSAGE, action="Manage models…", on_action=self.request_models
         )
+        self.request_models()
 
     @Slot()
     def _models_changed(self) -> None:

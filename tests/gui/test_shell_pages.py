@@ -194,7 +194,7 @@ def test_a_gguf_dropped_on_the_window_is_imported_and_the_manager_shows_it(
     assert "notes.txt" not in manager.notice.text()
 
 
-def test_with_no_model_the_banner_opens_the_manager_and_an_import_offers_a_load(
+def test_with_no_model_the_manager_opens_and_an_import_offers_a_load(
     qtbot: QtBot,
     window: MainWindow,
     settle: Settle,
@@ -205,15 +205,19 @@ def test_with_no_model_the_banner_opens_the_manager_and_an_import_offers_a_load(
     window.loader.load_default()
     qtbot.waitUntil(lambda: window.banner.message() == NO_MODEL_MESSAGE, timeout=WAIT_MS)
     assert window.model_status.text() == "No model installed"
+    manager = window.pages.models
+    assert manager is not None
+    qtbot.waitUntil(manager.isVisible, timeout=WAIT_MS)  # opened without being asked
+    settle()
+    assert manager_rows(manager) == {}
 
+    # Closed by mistake: the banner's button brings it back.
+    manager.hide()
     action = next(
         b for b in window.banner.findChildren(QAbstractButton) if b.text() == "Manage models…"
     )
     qtbot.mouseClick(action, Qt.MouseButton.LeftButton)
-    manager = window.pages.models
-    assert manager is not None and manager.isVisible()
-    settle()
-    assert manager_rows(manager) == {}
+    assert window.pages.models is manager and manager.isVisible()
 
     model = tmp_path / "Tiny-Model.F32.gguf"
     write_tiny_gguf(model)
