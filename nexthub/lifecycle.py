@@ -1,9 +1,10 @@
 """NextHub's data as a whole: where it all is, and wiping the chats.
 
-This is the module for "show me everything NextHub keeps", "wipe my chats"
-and, later, uninstall. (Export and import of the chats are the store's
-``export_conversations`` / ``restore_conversations`` with the file format of
-``store/portable.py``.)
+This is the module for "show me everything NextHub keeps" and "wipe my
+chats"; :mod:`nexthub.data_wipe` builds "delete all my data" (and the first
+step of ``nexthub uninstall``) on it. (Export and import of the chats are the
+store's ``export_conversations`` / ``restore_conversations`` with the file
+format of ``store/portable.py``.)
 
 Wiping is crypto-shredding: the database, its WAL and SHM are deleted, and so
 is the database key (the wrapped-key file, any key file, the keyring entry:
@@ -70,7 +71,7 @@ def database_files(paths: AppPaths) -> list[Path]:
     ]
 
 
-def _size(path: Path) -> int | None:
+def size_of(path: Path) -> int | None:
     """A file's size, a folder's total (links not followed), or None if it is not there."""
     try:
         if not path.is_dir():
@@ -101,7 +102,7 @@ def _chat_places(paths: AppPaths) -> list[tuple[str, Path]]:
 
 def chat_files(paths: AppPaths) -> list[DataLocation]:
     """The files of the chats that are there now: what :func:`wipe_chats` deletes."""
-    found = [DataLocation(what, path, _size(path)) for what, path in _chat_places(paths)]
+    found = [DataLocation(what, path, size_of(path)) for what, path in _chat_places(paths)]
     return [location for location in found if location.size is not None]
 
 
@@ -117,9 +118,11 @@ def data_locations(paths: AppPaths) -> list[DataLocation]:
         *((what, path) for what, path in _chat_places(paths) if path in always or path.exists()),
         ("models", paths.models_dir),
         ("model list", paths.model_registry_file),
+        ("settings", paths.settings_file),
+        ("API keys", paths.api_keys_file),
         ("partial downloads", paths.downloads_dir),
     ]
-    return [DataLocation(what, path, _size(path)) for what, path in places]
+    return [DataLocation(what, path, size_of(path)) for what, path in places]
 
 
 def keyring_entry(paths: AppPaths) -> KeyringEntry | None:

@@ -31,6 +31,8 @@ class AppPaths:
     config: Path
     cache: Path
     logs: Path
+    #: The ``NEXTHUB_HOME`` folder in portable mode; None for the platform's folders.
+    home: Path | None = None
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> AppPaths:
@@ -55,6 +57,7 @@ class AppPaths:
             config=home / "config",
             cache=home / "cache",
             logs=home / "logs",
+            home=home,
         )
 
     @property
@@ -90,6 +93,30 @@ class AppPaths:
     def all_locations(self) -> dict[str, Path]:
         """Every folder NextHub may write to, by role, for listing and wiping."""
         return {"data": self.data, "config": self.config, "cache": self.cache, "logs": self.logs}
+
+    def owned_folders(self) -> list[Path]:
+        """The outermost folders that hold nothing but NextHub's: what a full wipe deletes.
+
+        In portable mode these are the four folders (``NEXTHUB_HOME`` itself may
+        hold other things of the user's). Otherwise each folder is climbed while
+        its parent is named after the app or its author, which platformdirs made
+        for NextHub alone: ``~/.local/state/NextHub`` above the log folder on
+        Linux, ``%LOCALAPPDATA%\\NextHub`` above ``NextHub\\NextHub`` on Windows.
+        Nested folders (Windows keeps the cache inside the data folder) are
+        listed once, by the outermost.
+        """
+        tops: list[Path] = []
+        for folder in self.all_locations().values():
+            top = folder
+            if self.home is None:
+                while top.parent.name in {APP_NAME, APP_AUTHOR} and top.parent != top:
+                    top = top.parent
+            tops.append(top)
+        return [
+            top
+            for top in dict.fromkeys(tops)
+            if not any(other != top and top.is_relative_to(other) for other in tops)
+        ]
 
     def ensure(self) -> AppPaths:
         """Create the folders (owner-only) if they are missing, and return self."""

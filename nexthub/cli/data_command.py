@@ -26,7 +26,6 @@ from nexthub.cli.unlock import (
     store_exists,
 )
 from nexthub.errors import NextHubError
-from nexthub.lifecycle import wipe_chats
 from nexthub.paths import AppPaths
 from nexthub.service.data_export import (
     NOT_ENCRYPTED_WARNING,
@@ -35,7 +34,7 @@ from nexthub.service.data_export import (
     seal_export,
     write_export,
 )
-from nexthub.service.data_places import WIPE_CONSEQUENCES, data_places, wipe_plan
+from nexthub.service.data_places import WipeReport, data_places, wipe_all_data, wipe_plan
 from nexthub.service.display import plural
 from nexthub.service.key_protection import KEY_FILE_WARNING, change_protection, describe_protection
 from nexthub.store import ConversationDump, ExportPassphraseError
@@ -75,8 +74,13 @@ def register(commands: Any) -> None:
     )
     importing.set_defaults(run=run_import)
 
-    wipe = actions.add_parser("wipe", help="delete every chat and the key, for good")
+    wipe = actions.add_parser(
+        "wipe", help="delete everything NextHub keeps (chats, key, settings, models...), for good"
+    )
     wipe.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    wipe.add_argument(
+        "--keep-models", action="store_true", help="keep the downloaded and imported models"
+    )
     wipe.set_defaults(run=run_wipe)
 
     passphrase = actions.add_parser(
@@ -207,35 +211,54 @@ def _read_export(data: bytes) -> list[ConversationDump]:
 
 
 def run_wipe(args: argparse.Namespace) -> int:
-    """Say exactly what goes, ask (unless --yes), then crypto-shred."""
-    paths = AppPaths.from_environment()
-    plan = wipe_plan(paths)
-    if not plan:
-        print("There are no chats to wipe.", file=sys.stderr)
-        return 0
-    if not args.yes:
-        if not on_terminal():
-            raise NextHubError(
-                "Refusing to wipe the chats without confirmation: add --yes. Nothing was deleted."
-            )
-        print("This deletes, for good:", file=sys.stderr)
-        rows = [[place.what, place.size_text, place.where] for place in plan]
-        print_table(["WHAT", "SIZE", "WHERE"], rows, out=sys.stderr)
-        print(
-            f"{WIPE_CONSEQUENCES} To keep the chats, first run `nexthub data export -o FILE`.",
-            file=sys.stderr,
-        )
-        if input("Type 'yes' to wipe: ").strip().lower() != "yes":
-            print("Nothing deleted.", file=sys.stderr)
-            return 1
-    deleted = wipe_chats(paths)
-    for path in deleted:
-        print(f"Deleted {path}")
-    for place in plan:
-        if place.in_keyring:
-            print(f"Deleted the keyring entry {place.where}")
-    print("The chats are wiped.")
+    """Say exactly what goes, ask (unless --yes), then delete it all."""
+    if not confirm_wipe(AppPaths.from_environment(), args, then="wipe"):
+        return 1
+    report_wipe(wipe_all_data(AppPaths.from_environment(), keep_models=args.keep_models))
     return 0
+
+
+def confirm_wipe(paths: AppPaths, args: argparse.Namespace, *, then: str) -> bool:
+    """Show the wipe plan and ask (``then``: the word the user types 'yes' to); False: stop.
+
+    With nothing to delete this says so and returns True (uninstall goes on).
+    """
+    plan = wipe_plan(paths, keep_models=getattr(args, "keep_models", False))
+    if not plan:
+        print("NextHub keeps no data here: there is nothing to wipe.", file=sys.stderr)
+        return True
+    if args.yes:
+        return True
+    if not on_terminal():
+        raise NextHubError(
+            f"Refusing to {then} without confirmation: add --yes. Nothing was deleted."
+        )
+    print("This deletes, for good:", file=sys.stderr)
+    rows = [[place.what, place.size_text, place.where] for place in plan.goes]
+    print_table(["WHAT", "SIZE", "WHERE"], rows, out=sys.stderr)
+    for place in plan.stays:
+        print(f"It keeps {place.where}", file=sys.stderr)
+    print(
+        f"{plan.consequences} To keep the chats, first run `nexthub data export -o FILE`.",
+        file=sys.stderr,
+    )
+    if input(f"Type 'yes' to {then}: ").strip().lower() != "yes":
+        print("Nothing deleted.", file=sys.stderr)
+        return False
+    return True
+
+
+def report_wipe(report: WipeReport) -> None:
+    """Print what went, what stayed, and what is left to do by hand."""
+    for path in report.deleted:
+        print(f"Deleted {path}")
+    if report.keyring_entry:
+        print(f"Deleted the keyring entry {report.keyring_entry}")
+    for path in report.kept:
+        print(f"Kept {path}")
+    if report.warning:
+        print(f"nexthub: {report.warning}", file=sys.stderr)
+    print("NextHub's data is wiped.")
 
 
 # -- passphrase ------------------------------------------------------------------------------

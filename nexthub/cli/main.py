@@ -23,6 +23,7 @@ from nexthub.cli import (
     models_command,
     serve_command,
     telemetry_command,
+    uninstall_command,
 )
 from nexthub.errors import NextHubError
 
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_command.register(commands)
     collector_command.register(commands)
     telemetry_command.register(commands)
+    uninstall_command.register(commands)
     return parser
 
 

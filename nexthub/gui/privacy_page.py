@@ -1,9 +1,10 @@
 """Privacy and data: where everything is, export, the key's protection, and deleting it all.
 
 The places and their sizes are :func:`nexthub.service.data_places.data_places`,
-the list ``nexthub data path`` prints. "Delete all my data" first shows
-exactly what will go (:func:`~nexthub.service.data_places.wipe_plan`, what
-``nexthub data wipe`` shows), asks, and then wipes through the same code.
+the list ``nexthub data path`` prints. "Delete all my data" (everything NextHub
+keeps but the user's own models added by reference) first shows exactly what
+will go (:func:`~nexthub.service.data_places.wipe_plan`, what ``nexthub data
+wipe`` shows), asks, and then wipes through the same code.
 The wipe closes the hub (a database cannot be deleted under an open
 connection), so afterwards the window must let go of it: :attr:`PrivacyPage.data_wiped`
 says "go back to first run", :attr:`PrivacyPage.hub_closed` says "the wipe
@@ -32,9 +33,10 @@ from nexthub.gui.widgets import button, text_label
 from nexthub.service.data_places import (
     WIPE_CONSEQUENCES,
     DataPlace,
+    WipePlan,
     WipeReport,
     data_places,
-    wipe_all_chats,
+    wipe_hub_data,
     wipe_plan,
 )
 from nexthub.service.hub import Hub
@@ -80,13 +82,13 @@ class PrivacyPage(QWidget):
         self.telemetry_note = text_label(TELEMETRY_LATER, "Telemetry", self)
         telemetry_box = _box("Usage statistics", self.telemetry_note)
 
-        self.wipe_button = button("Delete all my data…", "Delete all my chats and their key", self)
+        self.wipe_button = button("Delete all my data…", "Delete everything NextHub keeps", self)
         self.wipe_button.clicked.connect(self.ask_to_wipe)
         self.wipe_notice = Notice("Delete all my data message", self)
         wipe_box = _box(
             "Delete all my data",
             text_label(
-                f"Deletes every chat and the key that opens them. {WIPE_CONSEQUENCES}",
+                f"Deletes everything NextHub keeps on this computer. {WIPE_CONSEQUENCES}",
                 "What deleting all data does",
                 self,
             ),
@@ -136,26 +138,26 @@ class PrivacyPage(QWidget):
         paths = self._hub.paths
         self._tasks.run(lambda: wipe_plan(paths), self._confirm_wipe, self.wipe_notice.show_problem)
 
-    def _confirm_wipe(self, plan: list[DataPlace]) -> None:
+    def _confirm_wipe(self, plan: WipePlan) -> None:
         if not plan:
-            self.wipe_notice.show_info("There are no chats to delete.")
+            self.wipe_notice.show_info("There is nothing to delete.")
             return
-        listing = "\n".join(f"{p.what} ({p.size_text}): {p.where}" for p in plan)
+        listing = "\n".join(f"{p.what} ({p.size_text}): {p.where}" for p in plan.goes)
         if not confirm(
             self,
             "Delete all my data",
             "This deletes, for good:\n\n" + listing,
             action="Delete everything",
-            details=f"{WIPE_CONSEQUENCES} To keep your chats, export them first.",
+            details=f"{plan.consequences} To keep your chats, export them first.",
         ):
             self.wipe_notice.show_info("Nothing was deleted.")
             return
         self.wipe_button.setEnabled(False)
         hub = self._hub
-        self._tasks.run(lambda: wipe_all_chats(hub), self._wiped, self._wipe_failed)
+        self._tasks.run(lambda: wipe_hub_data(hub), self._wiped, self._wipe_failed)
 
     def _wiped(self, report: WipeReport) -> None:
-        text = f"Deleted every chat and its key ({len(report.deleted)} files)."
+        text = "Deleted every chat and its key, and everything else NextHub kept."
         if report.warning:
             self.wipe_notice.show_error(f"{text} {report.warning}")
         else:

@@ -173,7 +173,8 @@ def test_deleting_all_data_says_what_goes_asks_then_wipes_and_signals(
     assert database.exists() and key.exists()
     assert "chat database (" in dialogs.seen[0] and str(database) in dialogs.seen[0]
     assert str(key) in dialogs.seen[0]
-    assert "Models and settings are kept." in dialogs.seen[0]
+    assert str(hub.paths.config) in dialogs.seen[0]  # the settings go too
+    assert "Models you added by reference stay where they are." in dialogs.seen[0]
 
     dialogs.answer("Delete everything")
     with qtbot.waitSignal(page.data_wiped, timeout=WAIT_MS):
@@ -183,5 +184,5 @@ def test_deleting_all_data_says_what_goes_asks_then_wipes_and_signals(
     assert not database.exists() and not key.exists()
     assert list(hub.paths.data.glob("chats.db*")) == []
     assert page.wipe_notice.text().startswith("Deleted every chat and its key")
-    assert hub.paths.settings_file.exists()  # settings are kept...
-    assert json.loads(hub.paths.settings_file.read_text())["welcomed"] is False  # ...first run
+    # Everything else went too (settings included: the next start is a first run).
+    assert [p for p in hub.paths.owned_folders() if p.exists()] == []

@@ -358,7 +358,7 @@ def test_wipe_deletes_the_database_its_wal_and_shm_and_the_key(nexthub_home: Pat
     (database_line,) = [line for line in listing.splitlines() if line.startswith("chat database")]
     assert "not there" in database_line
     # Wiping again finds nothing; NextHub starts over with a new key and an empty store.
-    assert "no chats to wipe" in ok(nexthub(nexthub_home, "data", "wipe", "--yes")).stderr.decode()
+    assert "nothing to wipe" in ok(nexthub(nexthub_home, "data", "wipe", "--yes")).stderr.decode()
     assert json.loads(export(nexthub_home))["conversations"] == []
 
 

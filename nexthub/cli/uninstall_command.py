@@ -1,0 +1,79 @@
+"""``nexthub uninstall``: delete everything NextHub keeps, then remove the program.
+
+The wipe is ``nexthub data wipe``'s (the same plan, the same confirmation, the
+same code). Then the program goes the way it was installed
+(:mod:`nexthub.installation`): the remover is run when NextHub may run it
+(pip in a virtual environment, pip --user, pipx, the Windows uninstaller, the
+macOS app to the Trash), else its exact command is printed (``sudo apt-get
+purge nexthub``), followed by whatever is left to do by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+from typing import Any
+
+from nexthub.cli.data_command import confirm_wipe, report_wipe
+from nexthub.errors import NextHubError
+from nexthub.installation import Removal, detect
+from nexthub.paths import AppPaths
+from nexthub.service.data_places import wipe_all_data
+
+
+def register(commands: Any) -> None:
+    """Add ``uninstall``."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "uninstall",
+        help="delete all NextHub's data, then remove NextHub itself",
+        description=__doc__,
+    )
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    parser.add_argument(
+        "--keep-models", action="store_true", help="keep the downloaded and imported models"
+    )
+    parser.set_defaults(run=run_uninstall)
+
+
+def run_uninstall(args: argparse.Namespace) -> int:
+    """Say what goes and how the program is removed, ask, wipe, then remove it."""
+    paths = AppPaths.from_environment()
+    removal = detect()
+    print(f"NextHub was installed with {removal.kind.value} ({removal.where}).", file=sys.stderr)
+    if not confirm_wipe(paths, args, then="uninstall"):
+        return 1
+    report_wipe(wipe_all_data(paths, keep_models=args.keep_models))
+    status = remove_program(removal)
+    for step in removal.afterwards:
+        print(step)
+    return status
+
+
+def remove_program(removal: Removal) -> int:
+    """Run the remover when NextHub may, else print it; return the exit status."""
+    if removal.command is None:
+        return 0
+    command = shlex.join(removal.command)
+    if not removal.runnable:
+        print(f"To remove the program, run:\n    {command}")
+        return 0
+    print(f"Removing the program: {command}")
+    try:
+        if removal.detached:  # it replaces our own files: start it, and let this process end
+            subprocess.Popen(removal.command, close_fds=True)
+            return 0
+        done = subprocess.run(removal.command, check=False)
+    except OSError as exc:
+        raise NextHubError(
+            f"NextHub could not start `{command}` ({exc.strerror or type(exc).__name__}). "
+            "Your data is already deleted; run that command yourself to remove the program."
+        ) from exc
+    if done.returncode != 0:
+        raise NextHubError(
+            f"`{command}` failed (exit status {done.returncode}). Your data is already "
+            "deleted; run that command yourself to remove the program."
+        )
+    print("NextHub is uninstalled.")
+    return 0
