@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from nexthub.telemetry.device import APP_VERSION_PATTERN
 from nexthub.telemetry.period import Period
-from nexthub.telemetry.registry import APP_VERSION_DIMENSION, Registry
+from nexthub.telemetry.registry import APP_VERSION_DIMENSION, Metric, MetricKind, Registry
 from nexthub.telemetry.signature import EXTERNAL
 from nexthub.telemetry.tally import Tally
 
@@ -23,6 +24,13 @@ SECTIONS = ("schema", "period", "device", "counters", "labelled", "histograms", 
 #: A crash type or frame: dotted identifiers, a colon, a dotted qualified name.
 _CODE_NAME = re.compile(r"^[A-Za-z_][\w.]{0,120}:[A-Za-z_<][\w.<>]{0,120}$", re.ASCII)
 _TYPE_NAME = re.compile(r"^[A-Za-z_]\w{0,60}$", re.ASCII)
+
+
+_SECTION_KINDS: dict[str, MetricKind] = {
+    "counters": "counter",
+    "labelled": "labelled",
+    "histograms": "histogram",
+}
 
 
 class ReportError(ValueError):
@@ -71,27 +79,36 @@ def check_report(report: Any, registry: Registry) -> None:
     except ValueError:
         raise ReportError("bad period") from None
     _check_device(report["device"], registry)
-    cap = registry.cap
-    counters = report["counters"]
-    _keys(counters, {m.name for m in registry.of_kind("counter")}, "counters")
-    for value in counters.values():
-        _count(value, cap, 0)
-    labelled = report["labelled"]
-    _keys(labelled, {m.name for m in registry.of_kind("labelled")}, "labelled")
-    for metric in registry.of_kind("labelled"):
-        cells = labelled[metric.name]
-        _keys(cells, set(metric.report_labels), metric.name)
-        for value in cells.values():
-            _count(value, cap, 0)
-    histograms = report["histograms"]
-    _keys(histograms, {m.name for m in registry.of_kind("histogram")}, "histograms")
-    for metric in registry.of_kind("histogram"):
-        bins = histograms[metric.name]
-        if not isinstance(bins, list) or len(bins) != len(metric.buckets) + 1:
-            raise ReportError(f"{metric.name}: wrong number of buckets")
-        for value in bins:
-            _count(value, cap, 0)
+    _section(report, "counters", registry, lambda metric, value: [value])
+    _section(report, "labelled", registry, _labelled_cells)
+    _section(report, "histograms", registry, _histogram_cells)
     _check_crashes(report["crashes"], registry)
+
+
+def _section(
+    report: dict[str, Any],
+    section: str,
+    registry: Registry,
+    cells_of: Callable[[Metric, Any], list[Any]],
+) -> None:
+    """One counting section: exactly its metrics, each's cells whole counts within the cap."""
+    kind = _SECTION_KINDS[section]
+    values = report[section]
+    _keys(values, {m.name for m in registry.of_kind(kind)}, section)
+    for metric in registry.of_kind(kind):
+        for value in cells_of(metric, values[metric.name]):
+            _count(value, registry.cap, 0)
+
+
+def _labelled_cells(metric: Metric, cells: Any) -> list[Any]:
+    _keys(cells, set(metric.report_labels), metric.name)
+    return list(cells.values())
+
+
+def _histogram_cells(metric: Metric, bins: Any) -> list[Any]:
+    if not isinstance(bins, list) or len(bins) != len(metric.buckets) + 1:
+        raise ReportError(f"{metric.name}: wrong number of buckets")
+    return bins
 
 
 def _check_device(device: Any, registry: Registry) -> None:
