@@ -11,6 +11,7 @@ not, cancels its generation.
 from __future__ import annotations
 
 import contextlib
+import importlib.resources
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -44,6 +45,9 @@ from nexthub.web.usage_log import UsageNote, usage_note
 
 T = TypeVar("T")
 
+#: The OpenAPI document of these endpoints, shipped beside this module.
+OPENAPI_DOCUMENT = importlib.resources.files("nexthub.web") / "openapi.json"
+
 
 class OpenAiApi:
     """The /v1 routes over one :class:`ModelRunner`."""
@@ -54,6 +58,7 @@ class OpenAiApi:
     def routes(self) -> list[Route]:
         """The endpoints, for the app."""
         return [
+            Route("/v1/openapi.json", self.openapi_document, methods=["GET"]),
             Route("/v1/models", self.list_models, methods=["GET"]),
             Route("/v1/models/{model_id:path}", self.get_model, methods=["GET"]),
             Route("/v1/chat/completions", self.chat_completions, methods=["POST"]),
@@ -62,6 +67,10 @@ class OpenAiApi:
         ]
 
     # -- endpoints --------------------------------------------------------------------------
+
+    async def openapi_document(self, request: Request) -> Response:
+        """GET /v1/openapi.json: this API described (what the fuzzing tests read, too)."""
+        return Response(OPENAPI_DOCUMENT.read_bytes(), media_type="application/json")
 
     async def list_models(self, request: Request) -> Response:
         """GET /v1/models: the installed models."""

@@ -72,7 +72,7 @@ def parse_chat(body: dict[str, Any]) -> ChatRequest:
     return ChatRequest(
         model=_model(body),
         messages=tuple(_message(m, i) for i, m in enumerate(messages)),
-        sampling=_sampling(body),
+        sampling=parse_sampling(body),
         stream=_stream(body),
         stream_options=_stream_options(body),
     )
@@ -96,7 +96,7 @@ def parse_completion(body: dict[str, Any]) -> CompletionRequest:
     return CompletionRequest(
         model=_model(body),
         prompt=prompt,
-        sampling=_sampling(body),
+        sampling=parse_sampling(body),
         stream=_stream(body),
         stream_options=_stream_options(body),
     )
@@ -122,7 +122,7 @@ def _message(message: object, index: int) -> ChatMessage:
     if not isinstance(message, dict):
         raise ApiError(400, f"{param} must be an object with 'role' and 'content'.", param=param)
     role = message.get("role")
-    if role not in ROLES:
+    if not isinstance(role, str) or role not in ROLES:
         raise ApiError(
             400,
             f"{param}.role must be system, developer, user or assistant "
@@ -174,7 +174,8 @@ def _integer(body: dict[str, Any], name: str, low: int) -> int | None:
     return value
 
 
-def _sampling(body: dict[str, Any]) -> SamplingSettings:
+def parse_sampling(body: dict[str, Any]) -> SamplingSettings:
+    """temperature, top_p, max_tokens (or max_completion_tokens), seed and stop, checked."""
     defaults = SamplingSettings()
     temperature = _number(body, "temperature", 0, 2)
     top_p = _number(body, "top_p", 0, 1)
