@@ -14,17 +14,6 @@ import traceback
 from collections.abc import Sequence
 
 from nexthub import __version__
-from nexthub.cli import (
-    chat_command,
-    collector_command,
-    data_command,
-    doctor_command,
-    keys_command,
-    models_command,
-    serve_command,
-    telemetry_command,
-    uninstall_command,
-)
 from nexthub.errors import NextHubError
 
 EXIT_USAGE = 2
@@ -33,7 +22,24 @@ EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full command tree (also used to generate the CLI docs)."""
+    """The full command tree (also used to generate the CLI docs).
+
+    The commands' modules are imported here, not at the top: the desktop app
+    (no command) never needs them, and some are slow to import (the server's
+    web stack), which a user would wait for before the window appears.
+    """
+    from nexthub.cli import (
+        chat_command,
+        collector_command,
+        data_command,
+        doctor_command,
+        keys_command,
+        models_command,
+        serve_command,
+        telemetry_command,
+        uninstall_command,
+    )
+
     parser = argparse.ArgumentParser(
         prog="nexthub",
         description=(
@@ -56,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _desktop_app_arguments(arguments: list[str]) -> argparse.Namespace | None:
+    """``nexthub`` or ``nexthub --debug``: the desktop app, without building the command tree."""
+    if arguments not in ([], ["--debug"]):
+        return None
+    return argparse.Namespace(command=None, debug=bool(arguments))
+
+
 def run_desktop_app() -> int:
     """Open the desktop app. Qt is imported only here, so the sub-commands never load it."""
     try:
@@ -70,8 +83,8 @@ def run_desktop_app() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = _desktop_app_arguments(arguments) or build_parser().parse_args(arguments)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING)
     try:
         if args.command is None:

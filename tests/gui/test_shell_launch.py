@@ -103,3 +103,15 @@ def test_the_command_line_does_not_load_qt() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_desktop_app_does_not_load_the_server_stack() -> None:
+    """Starting the window must not wait for the web server's imports (cold start)."""
+    code = (
+        "import sys, nexthub.cli.main, nexthub.gui.app; "
+        "print(sorted({n.split('.')[0] for n in sys.modules} & {'starlette', 'uvicorn', 'anyio'}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
