@@ -89,6 +89,8 @@ class ChatPanel(QWidget):
         self._live: LiveAnswer | None = None
         self._edit_row: int | None = None
         self._pending_jump: str | None = None
+        #: What waits for the panel to be idle (see :meth:`stop_then`).
+        self._when_idle: list[Callable[[], None]] = []
 
         self.model = MessageListModel(self)
         self.message_list = MessageListView(self.model, self._code_theme, self)
@@ -191,6 +193,22 @@ class ChatPanel(QWidget):
             self._session.engine.cancel()
         elif self.composer.editing:
             self.composer.cancel_edit()
+
+    def stop_then(self, action: Callable[[], None]) -> None:
+        """Stop the answer being written, then ``action`` once what was written is saved.
+
+        Loading another model or deleting all data takes the engine (or the
+        store) from under an answer; a user expects the answer to stop there,
+        kept as far as it got, and then the model to load or the data to go.
+        With nothing under way, ``action`` runs at once; otherwise it runs when
+        the panel is idle again (the answer saved and read back).
+        """
+        if not self.busy:
+            action()
+            return
+        self._when_idle.append(action)
+        if self.answering:
+            self._session.engine.cancel()
 
     def focus_composer(self) -> None:
         """Put the cursor in the message box."""
@@ -457,6 +475,10 @@ class ChatPanel(QWidget):
         if was_answering != self.answering:
             self.answering_changed.emit(self.answering)
         self.commands.offer(self.message_list.active_row)
+        if busy is None and self._when_idle:
+            waiting, self._when_idle = self._when_idle, []
+            for action in waiting:
+                action()
 
     def _leave_conversation(self) -> None:
         """Forget the conversation shown; an answer still being written there is stopped."""

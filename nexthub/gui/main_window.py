@@ -68,9 +68,10 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(hub, tasks)
         self.chat = ChatPanel(hub, tasks)
         self.banner = ErrorBanner()
-        self.loader = ModelLoader(hub, tasks, self)
+        # A load, or deleting all data, first stops the answer being written (kept so far).
+        self.loader = ModelLoader(hub, tasks, self, before_load=self.chat.stop_then)
         self.model_status = ModelStatus(self.loader)
-        self.pages = WindowPages(hub, tasks, self, self.loader)
+        self.pages = WindowPages(hub, tasks, self, self.loader, before_wipe=self.chat.stop_then)
         self.setAcceptDrops(True)
         self._layout()
         self._menus()

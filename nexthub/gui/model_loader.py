@@ -5,9 +5,15 @@ waits: the load runs on a :class:`~nexthub.gui.tasks.TaskRunner` thread, and
 progress reports hop to the main thread. Cancelling and telling a cancel
 from a failure are the service's job (:mod:`nexthub.service.model_loading`);
 this object only turns outcomes into signals.
+
+A load replaces the model an answer may be coming from, so the window gives
+the loader a ``before_load`` step: the chat view stops its answer (keeping what
+was written) and the load starts once that is saved.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -39,11 +45,20 @@ class ModelLoader(QObject):
     #: There is no model to load: none is installed.
     no_model = Signal()
 
-    def __init__(self, hub: Hub, tasks: TaskRunner, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        tasks: TaskRunner,
+        parent: QObject | None = None,
+        *,
+        before_load: Callable[[Callable[[], None]], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._hub = hub
         self._tasks = tasks
         self._current: ModelLoad | None = None
+        #: Runs its argument when the engine may take another model (see the module docstring).
+        self._before_load = before_load or _at_once
 
     def is_loading(self) -> bool:
         """Whether a load is under way (or being looked up)."""
@@ -51,16 +66,22 @@ class ModelLoader(QObject):
 
     def load_default(self) -> None:
         """Load the model Settings name as the default (else the starter, else the first)."""
-        self._tasks.run(lambda: default_model(self._hub), self._start, self._failed)
+        hub = self._hub
+        self._before_load(lambda: self._look_up(lambda: default_model(hub)))
 
     def load(self, model_id: str) -> None:
         """Load an installed model by id (the model manager's "Use this model")."""
-        self._tasks.run(lambda: self._hub.models.registry.get(model_id), self._start, self._failed)
+        hub = self._hub
+        self._before_load(lambda: self._look_up(lambda: hub.models.registry.get(model_id)))
 
     def cancel(self) -> None:
         """Stop the load under way (no-op when there is none)."""
         if self._current is not None:
             self._current.cancel()
+
+    def _look_up(self, find: Callable[[], InstalledModel | None]) -> None:
+        """Find the model on a worker thread (the registry reads the disk), then load it."""
+        self._tasks.run(find, self._start, self._failed)
 
     def _start(self, model: InstalledModel | None) -> None:
         if model is None:
@@ -102,3 +123,8 @@ class ModelLoader(QObject):
 
     def _failed(self, error: BaseException) -> None:
         self.failed.emit(describe(error))
+
+
+def _at_once(action: Callable[[], None]) -> None:
+    """With no answer to stop (a loader of its own), a load starts at once."""
+    action()

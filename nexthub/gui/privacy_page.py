@@ -8,10 +8,14 @@ wipe`` shows), asks, and then wipes through the same code.
 The wipe closes the hub (a database cannot be deleted under an open
 connection), so afterwards the window must let go of it: :attr:`PrivacyPage.data_wiped`
 says "go back to first run", :attr:`PrivacyPage.hub_closed` says "the wipe
-failed, the chats are intact: open them again".
+failed, the chats are intact: open them again". An answer being written is
+stopped first (``before_wipe``, the window's chat view), so nothing writes to
+the store while it is deleted.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -59,10 +63,19 @@ class PrivacyPage(QWidget):
     #: The wipe failed after the hub was closed; the chats are intact: reopen them.
     hub_closed = Signal()
 
-    def __init__(self, hub: Hub, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        tasks: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        before_wipe: Callable[[Callable[[], None]], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self._hub = hub
         self._tasks = tasks
+        #: Runs its argument once nothing writes to the store (see the module docstring).
+        self._before_wipe = before_wipe
         self.setAccessibleName("Privacy and data")
 
         self.places = QTableWidget(0, 3, self)
@@ -154,7 +167,14 @@ class PrivacyPage(QWidget):
             return
         self.wipe_button.setEnabled(False)
         hub = self._hub
-        self._tasks.run(lambda: wipe_hub_data(hub), self._wiped, self._wipe_failed)
+
+        def wipe() -> None:
+            self._tasks.run(lambda: wipe_hub_data(hub), self._wiped, self._wipe_failed)
+
+        if self._before_wipe is None:
+            wipe()
+        else:
+            self._before_wipe(wipe)
 
     def _wiped(self, report: WipeReport) -> None:
         text = "Deleted every chat and its key, and everything else NextHub kept."

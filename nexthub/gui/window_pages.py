@@ -19,6 +19,8 @@ What connects them:
   default-model list and Privacy page's sizes are read again;
 - Settings saved: the manager reads its list again, because context size and
   GPU layers change where a model fits;
+- "Delete all my data" runs through ``before_wipe`` (the chat view stops its
+  answer first, so nothing writes to the store being deleted);
 - Privacy's ``data_wiped`` and ``hub_closed``: the hub is closed under every
   widget of the window, so they are passed on for the app to drop the window
   (:attr:`data_wiped`, :attr:`hub_closed`), with what the page said.
@@ -26,7 +28,7 @@ What connects them:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -57,12 +59,21 @@ class WindowPages(QObject):
     #: Carries what went wrong, as the Privacy page said it.
     hub_closed = Signal(str)
 
-    def __init__(self, hub: Hub, tasks: TaskRunner, window: QWidget, loader: ModelLoader) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        tasks: TaskRunner,
+        window: QWidget,
+        loader: ModelLoader,
+        *,
+        before_wipe: Callable[[Callable[[], None]], None] | None = None,
+    ) -> None:
         super().__init__(window)
         self._hub = hub
         self._tasks = tasks
         self._window = window
         self._loader = loader
+        self._before_wipe = before_wipe
         #: The Settings dialog on screen (None when it is closed).
         self.settings: SettingsDialog | None = None
         #: The model manager, once opened (kept while hidden).
@@ -96,7 +107,7 @@ class WindowPages(QObject):
     def open_privacy(self) -> PrivacyPage:
         """Show the Privacy and data page, its sizes measured again."""
         if self.privacy is None:
-            page = PrivacyPage(self._hub, self._tasks, self._window)
+            page = PrivacyPage(self._hub, self._tasks, self._window, before_wipe=self._before_wipe)
             _as_window(page, "Privacy and data", 760, 680)
             page.data_wiped.connect(self._data_wiped)
             page.hub_closed.connect(self._hub_closed)
