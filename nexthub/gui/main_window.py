@@ -6,7 +6,7 @@ settings. Settings, the model manager and Privacy and data are other windows:
 this one asks for them through :attr:`MainWindow.settings_requested`,
 :attr:`MainWindow.models_requested` and :attr:`MainWindow.privacy_requested`,
 which its :class:`~nexthub.gui.window_pages.WindowPages` answers. GGUF files
-dropped on the window are imported in the model manager.
+dropped on the window, the message box included, are imported in the model manager.
 
 When "Delete all my data" closes the hub under it, the window is let go
 (:meth:`MainWindow.discard`) and the app starts over (:mod:`nexthub.gui.app`).
@@ -20,20 +20,20 @@ window stays usable.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
 
 from nexthub.gui.banner import ErrorBanner
 from nexthub.gui.chat_panel import ChatPanel
+from nexthub.gui.dropped_models import model_files
 from nexthub.gui.model_loader import ModelLoader
 from nexthub.gui.model_status import ModelStatus
 from nexthub.gui.sidebar import Sidebar
 from nexthub.gui.tasks import TaskRunner
 from nexthub.gui.theme import app_icon
-from nexthub.gui.window_pages import WindowPages, delete_when_idle, is_model_file
+from nexthub.gui.window_pages import WindowPages, delete_when_idle
 from nexthub.service.hub import Hub
 
 NO_MODEL_MESSAGE = (
@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         self.models_requested.connect(self.pages.open_models)
         self.privacy_requested.connect(self.pages.open_privacy)
         self.pages.models_changed.connect(self._models_changed)
+        self.chat.composer.models_dropped.connect(self.pages.import_models)
 
     # -- What the app (and the other windows) call ------------------------------------------
 
@@ -244,12 +245,12 @@ class MainWindow(QMainWindow):
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
         """Accept GGUF model files dragged from a file manager."""
-        if _model_files(event.mimeData()):
+        if model_files(event.mimeData()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
         """Import the dropped model files; the model manager opens to show how it went."""
-        files = _model_files(event.mimeData())
+        files = model_files(event.mimeData())
         if files:
             event.acceptProposedAction()
             self.pages.import_models(files)
@@ -288,9 +289,3 @@ class MainWindow(QMainWindow):
         self.model_status.models_changed()
         if self.banner.message() == NO_MODEL_MESSAGE:
             self.banner.dismiss()  # a model is installed now: Load model in the status bar
-
-
-def _model_files(data: QMimeData) -> list[Path]:
-    """The GGUF files among what is dragged (other files and links are not taken)."""
-    files = (Path(url.toLocalFile()) for url in data.urls() if url.isLocalFile())
-    return [path for path in files if is_model_file(path)]

@@ -43,8 +43,6 @@ from nexthub.service.hub import Hub
 
 #: Milliseconds between looks at whether a retired widget's tasks have all finished.
 IDLE_POLL_MS = 200
-#: The suffix of a model file that can be dropped on the window.
-MODEL_SUFFIX = ".gguf"
 
 
 class WindowPages(QObject):
@@ -118,7 +116,7 @@ class WindowPages(QObject):
         return self.privacy
 
     def import_models(self, paths: Sequence[Path]) -> None:
-        """Import model files (dropped on the window) and show the manager saying how it went."""
+        """Import dropped model files (window or message box); the manager says how it went."""
         manager = self.open_models()
         manager.tabs.setCurrentWidget(manager.installed)
         manager.installed.import_files(paths)
@@ -159,11 +157,6 @@ class WindowPages(QObject):
     def _hub_closed(self) -> None:
         assert self.privacy is not None
         self.hub_closed.emit(self.privacy.wipe_notice.text())
-
-
-def is_model_file(path: Path) -> bool:
-    """Whether ``path`` names a GGUF model file (by its suffix, as a drop is judged)."""
-    return path.suffix.lower() == MODEL_SUFFIX
 
 
 def delete_when_idle(widget: QWidget, tasks: TaskRunner) -> None:

@@ -11,6 +11,11 @@
 # same CMAKE_ARGS, and turns on only the tools folder to reach llama-bench.
 #
 #   tests/bench/build_llama_bench.sh [PYTHON]   -> prints /path/to/llama-bench
+#   TARGET=llama-server tests/bench/build_llama_bench.sh [PYTHON]
+#                                               -> prints /path/to/llama-server
+#
+# llama-server (for the server benchmark, bench_server.py) is built the same
+# way with the server switched on; it has its own cache folder.
 #
 # The binary and the shared libraries it needs are cached under
 # ${NEXTHUB_BUILD_CACHE:-~/.cache/nexthub-build}/llama-bench-<key>/, where the key
@@ -22,11 +27,19 @@
 #   CMAKE_ARGS            llama.cpp build flags, as for packaging/llama-wheel.sh.
 #   NEXTHUB_BUILD_CACHE   cache folder (default: ~/.cache/nexthub-build).
 #   JOBS                  parallel compile jobs (default: 2).
+#   TARGET                llama-bench (default) or llama-server.
 set -euo pipefail
 
 python="${1:-python3}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cache="${NEXTHUB_BUILD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nexthub-build}"
+
+target="${TARGET:-llama-bench}"
+case "$target" in
+    llama-bench) server=OFF ;;
+    llama-server) server=ON ;;
+    *) echo "build_llama_bench.sh: TARGET must be llama-bench or llama-server" >&2; exit 2 ;;
+esac
 
 sdist="$(bash "$here/packaging/llama-wheel.sh" --sdist "$python")"
 version="$(basename "$sdist" .tar.gz)"
@@ -38,7 +51,7 @@ version="${version#llama_cpp_python-}"
 flags=(
     -DCMAKE_BUILD_TYPE=Release
     -DLLAMA_BUILD_TOOLS=ON
-    -DLLAMA_BUILD_SERVER=OFF
+    -DLLAMA_BUILD_SERVER=$server
     -DLLAMA_BUILD_TESTS=OFF
     -DLLAMA_BUILD_EXAMPLES=OFF
     -DLLAMA_BUILD_APP=OFF
@@ -51,27 +64,27 @@ extra=(${CMAKE_ARGS:-})
 compiler="$( (c++ --version 2>/dev/null || echo unknown) | head -n1)"
 key="$(printf '%s\n' "$version" "${flags[*]}" "${CMAKE_ARGS:-}" "$(uname -sm)" "$compiler" \
     | sha256sum | cut -c1-16)"
-dest="$cache/llama-bench-$key"
+dest="$cache/$target-$key"
 
-if [[ ! -x "$dest/llama-bench" ]]; then
+if [[ ! -x "$dest/$target" ]]; then
     command -v cmake >/dev/null || { echo "build_llama_bench.sh: cmake is needed" >&2; exit 1; }
-    echo "Building llama-bench from llama-cpp-python $version (CMAKE_ARGS='${CMAKE_ARGS:-}')," \
+    echo "Building $target from llama-cpp-python $version (CMAKE_ARGS='${CMAKE_ARGS:-}')," \
         "a few minutes on 2 cores, once." >&2
-    work="$(mktemp -d "${TMPDIR:-/tmp}/llama-bench-build.XXXXXX")"
+    work="$(mktemp -d "${TMPDIR:-/tmp}/$target-build.XXXXXX")"
     trap 'rm -rf "$work"' EXIT
     tar -xzf "$sdist" -C "$work"
     src="$work/llama_cpp_python-$version"
     generator=()
     if command -v ninja >/dev/null; then generator=(-G Ninja); fi  # as scikit-build-core
     cmake -S "$src" -B "$work/build" "${generator[@]}" "${flags[@]}" "${extra[@]}" >&2
-    cmake --build "$work/build" --target llama-bench -j "${JOBS:-2}" >&2
+    cmake --build "$work/build" --target "$target" -j "${JOBS:-2}" >&2
     tmp="$dest.tmp.$$"
     rm -rf "$tmp" && mkdir -p "$tmp"
-    cp -a "$work/build/bin/llama-bench" "$work/build/bin/"*.so* "$tmp/"
+    cp -a "$work/build/bin/$target" "$work/build/bin/"*.so* "$tmp/"
     printf 'version=%s\nllama.cpp=%s\nflags=%s\nCMAKE_ARGS=%s\ncompiler=%s\n' "$version" \
         "$(sed -n 's/.*update llama.cpp to \(ggml-org\/llama.cpp@[0-9a-f]*\).*/\1/p' \
             "$src/CHANGELOG.md" | head -n1)" \
         "${flags[*]}" "${CMAKE_ARGS:-}" "$compiler" >"$tmp/BUILD-FLAGS"
     rm -rf "$dest" && mv "$tmp" "$dest"
 fi
-echo "$dest/llama-bench"
+echo "$dest/$target"

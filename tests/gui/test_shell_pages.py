@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QAbstractButton, QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from nexthub.gui.main_window import NO_MODEL_MESSAGE, MainWindow
@@ -77,8 +77,8 @@ def dragged(*files: Path) -> QMimeData:
     return data
 
 
-def drop_on(window: MainWindow, data: QMimeData) -> bool:
-    """Drag ``data`` over the window and drop it, as a file manager does; whether it was taken."""
+def drop_on(target: QWidget, data: QMimeData) -> bool:
+    """Drag ``data`` over ``target`` and drop it, as a file manager does; whether it was taken."""
     enter = QDragEnterEvent(
         QPoint(40, 40),
         Qt.DropAction.CopyAction,
@@ -86,7 +86,7 @@ def drop_on(window: MainWindow, data: QMimeData) -> bool:
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    QApplication.sendEvent(window, enter)
+    QApplication.sendEvent(target, enter)
     if not enter.isAccepted():
         return False
     drop = QDropEvent(
@@ -96,7 +96,7 @@ def drop_on(window: MainWindow, data: QMimeData) -> bool:
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    QApplication.sendEvent(window, drop)
+    QApplication.sendEvent(target, drop)
     return drop.isAccepted()
 
 
@@ -192,6 +192,38 @@ def test_a_gguf_dropped_on_the_window_is_imported_and_the_manager_shows_it(
     assert manager_rows(manager)["Tiny-Model.F32"][0] == "F32"
     assert len(list(hub.paths.models_dir.iterdir())) == 1  # copied in
     assert "notes.txt" not in manager.notice.text()
+
+
+def test_a_gguf_dropped_on_the_message_box_is_imported_and_other_files_stay_text(
+    window: MainWindow, hub: Hub, qtbot: QtBot, settle: Settle, tmp_path: Path
+) -> None:
+    box = window.chat.composer.box
+    # Qt delivers a drag over a text box to its viewport (the area the text is in).
+    area = box.viewport()
+    qtbot.keyClicks(box, "Which model is best? ")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a model", encoding="utf-8")
+    as_text = dragged(notes)
+    as_text.setText(str(notes))  # what a file manager offers as text beside the link
+    assert drop_on(area, as_text)  # an ordinary text box drop: the dragged text goes in
+    assert str(notes) in box.toPlainText()
+    assert box.toPlainText().startswith("Which model is best? ")
+    assert window.pages.models is None
+    box.setPlainText("Which model is best? ")
+
+    model = tmp_path / "Tiny-Model.F32.gguf"
+    write_tiny_gguf(model)
+    as_model = dragged(model)
+    as_model.setText(str(model))
+    assert drop_on(area, as_model)
+    assert box.toPlainText() == "Which model is best? "  # nothing inserted
+    manager = window.pages.models
+    assert manager is not None and manager.isVisible()
+    assert manager.tabs.currentWidget() is manager.installed
+    qtbot.waitUntil(lambda: manager.notice.text() == "Imported Tiny-Model.F32.", timeout=WAIT_MS)
+    settle()
+    assert manager_rows(manager)["Tiny-Model.F32"][0] == "F32"
+    assert len(list(hub.paths.models_dir.iterdir())) == 1
 
 
 def test_with_no_model_the_manager_opens_and_an_import_offers_a_load(

@@ -3,12 +3,16 @@
 When the user edits a message they sent, the composer holds its text and
 says so above the box, with a button to cancel; sending then sends the
 edited version (a new branch) instead of a new message.
+
+A GGUF model file dropped on the box is not text to insert: the box hands it
+on (:attr:`Composer.models_dropped`) for the window to import, as a drop
+anywhere else on the window is; other drops are the text box's own.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -18,6 +22,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from nexthub.gui.dropped_models import model_files
 
 #: Lines the box shows before it scrolls.
 MAX_LINES = 8
@@ -30,6 +36,31 @@ class MessageBox(QPlainTextEdit):
     submitted = Signal()
     #: Esc was pressed (and no window shortcut took it first).
     escape_pressed = Signal()
+    #: GGUF model files were dropped on the box: their paths (a list of Path).
+    models_dropped = Signal(list)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        """Take model files for importing; anything else is the text box's."""
+        if model_files(event.mimeData()):
+            event.acceptProposedAction()
+            return
+        super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802
+        """Model files: no text cursor follows the pointer (they are not inserted)."""
+        if model_files(event.mimeData()):
+            event.acceptProposedAction()
+            return
+        super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        """Model files go to the window to be imported; other drops insert text as usual."""
+        files = model_files(event.mimeData())
+        if files:
+            event.acceptProposedAction()
+            self.models_dropped.emit(files)
+            return
+        super().dropEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         """Enter sends unless a modifier asks for a new line."""
@@ -63,6 +94,8 @@ class Composer(QWidget):
     edit_cancelled = Signal()
     #: Esc in the message box: no payload.
     escape_pressed = Signal()
+    #: GGUF model files were dropped on the message box: their paths (the window imports them).
+    models_dropped = Signal(list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +135,7 @@ class Composer(QWidget):
         self.box.textChanged.connect(self._fit_box)
         self.box.submitted.connect(self._submit)
         self.box.escape_pressed.connect(self.escape_pressed.emit)
+        self.box.models_dropped.connect(self.models_dropped.emit)
         self.send_button.clicked.connect(self._submit)
         self.stop_button.clicked.connect(self.stop_requested.emit)
         self.cancel_edit_button.clicked.connect(self.cancel_edit)
