@@ -120,6 +120,8 @@ def data_locations(paths: AppPaths) -> list[DataLocation]:
         ("model list", paths.model_registry_file),
         ("settings", paths.settings_file),
         ("API keys", paths.api_keys_file),
+        ("telemetry", paths.telemetry_dir),
+        ("telemetry choice", paths.telemetry_consent_file),
         ("partial downloads", paths.downloads_dir),
     ]
     return [DataLocation(what, path, size_of(path)) for what, path in places]

@@ -86,6 +86,16 @@ class AppPaths:
         return self.config / "settings.json"
 
     @property
+    def telemetry_dir(self) -> Path:
+        """Telemetry's counts and reports (only while it is on; turning it off deletes it)."""
+        return self.data / "telemetry"
+
+    @property
+    def telemetry_consent_file(self) -> Path:
+        """The telemetry answer (yes or no, and the report schema it was given for)."""
+        return self.config / "telemetry.json"
+
+    @property
     def downloads_dir(self) -> Path:
         """Partial downloads, kept so an interrupted download can resume."""
         return self.cache / "downloads"

@@ -26,6 +26,7 @@ from nexthub.errors import NextHubError
 from nexthub.paths import AppPaths
 from nexthub.service.api_keys import ApiKeys
 from nexthub.service.hub import Hub
+from nexthub.service.telemetry_access import start_reporting
 from nexthub.web import ServerSettings, create_app
 
 DEFAULT_PORT = 8765
@@ -72,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
     paths = AppPaths.from_environment()
     store = open_store_for_cli(paths, create_if_missing=True)
     hub = Hub(paths, store)
+    hub.telemetry.count("app.started", "server")
+    reporting = start_reporting(hub.telemetry)  # writes counts, sends when due; never blocks
     try:
         progress = ProgressLine(f"Loading {args.model or 'the default model'}")
         loaded = hub.load_model(args.model, progress.update)
@@ -94,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
             for sock in sockets:
                 sock.close()
     finally:
+        if reporting is not None:
+            reporting.stop()
         hub.close()
     return 0
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from nexthub import __version__
 from nexthub.paths import AppPaths
-from nexthub.telemetry import Consent, DeviceFacts, Telemetry, turn_off, turn_on
+from nexthub.service.telemetry_access import open_telemetry
+from nexthub.telemetry import Consent, turn_off, turn_on
 
 _STATES = {
     Consent.ON: "on: weekly totals are recorded and sent",
@@ -26,17 +25,6 @@ _STATES = {
     Consent.ASK: "off (not chosen yet, or the report's contents changed since you said yes)",
     Consent.FORCED_OFF: "off: DO_NOT_TRACK is set",
 }
-
-
-def telemetry_places(paths: AppPaths) -> tuple[Path, Path]:
-    """Telemetry's folder (deleted when it is turned off) and its consent file."""
-    return paths.data / "telemetry", paths.config / "telemetry.json"
-
-
-def open_telemetry(paths: AppPaths) -> Telemetry:
-    """The telemetry of this installation, as the CLI sees it (the CPU's device classes)."""
-    folder, consent_file = telemetry_places(paths)
-    return Telemetry(folder, consent_file, DeviceFacts.probe(__version__))
 
 
 def register(commands: Any) -> None:

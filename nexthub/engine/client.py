@@ -5,7 +5,9 @@ a time (a lock; callers that need fairness queue in the service layer).
 ``cancel()`` may be called from any thread while another thread reads an
 answer. If the worker dies, the answer in progress ends with
 ``finish_reason="error"`` and the text so far; the next request starts a fresh
-worker and reloads the same model.
+worker and reloads the same model. :attr:`Engine.on_worker_exit` and
+:attr:`Engine.on_worker_restart` let the service layer count such deaths
+(by exit status only) and recoveries.
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ class Engine:
         self._cancel_requested_at: float | None = None
         self._loaded: tuple[Path, LoadSettings] | None = None
         self._model_info: ModelInfo | None = None
+        self._worker_died = False
+        #: Called with the exit status (negative: a signal) when the worker dies unexpectedly.
+        self.on_worker_exit: Callable[[int | None], None] | None = None
+        #: Called when a worker is started again after one died.
+        self.on_worker_restart: Callable[[], None] | None = None
 
     # -- public API -----------------------------------------------------------------
 
@@ -267,6 +274,9 @@ class Engine:
     def _crashed(self, error: type[EngineError]) -> EngineError:
         code = self._process.wait(timeout=1) if self._process else None
         self._discard_worker()
+        self._worker_died = True
+        if self.on_worker_exit is not None:
+            self.on_worker_exit(code)
         how = _describe_exit(code)
         if error is ModelLoadError:
             return ModelLoadError(
@@ -285,6 +295,10 @@ class Engine:
         self._discard_worker()
         self._process = worker_process.start()
         self._conn = self._process.connection
+        if self._worker_died:
+            self._worker_died = False
+            if self.on_worker_restart is not None:
+                self.on_worker_restart()
         return self._conn
 
     def _worker_alive(self) -> bool:

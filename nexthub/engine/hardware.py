@@ -292,11 +292,21 @@ def free_gpu_memory(report: HardwareReport) -> int:
     both CUDA and Vulkan) and is not counted again; two identical cards of
     the same backend both count.
     """
+    return sum(max(d.memory_free_bytes, 0) for d in _offload_cards(report))
+
+
+def total_gpu_memory(report: HardwareReport) -> int:
+    """Total bytes of the GPUs llama.cpp will offload to (as :func:`free_gpu_memory` counts)."""
+    return sum(max(d.memory_total_bytes, 0) for d in _offload_cards(report))
+
+
+def _offload_cards(report: HardwareReport) -> list[DeviceInfo]:
+    """The offload devices, each card once (see :func:`free_gpu_memory`)."""
     counted: list[DeviceInfo] = []
     for device in _offload_devices(report.devices):
         if not any(_same_card_other_backend(device, other) for other in counted):
             counted.append(device)
-    return sum(max(d.memory_free_bytes, 0) for d in counted)
+    return counted
 
 
 def _same_card_other_backend(a: DeviceInfo, b: DeviceInfo) -> bool:

@@ -12,6 +12,12 @@ key and show the first-run welcome; after a wipe that failed (the chats are
 intact) they unlock the chats as at launch. What the Privacy page said about
 it (a keyring warning, the failure) is shown in the next window's banner.
 
+Telemetry (off unless the user said yes): one per app, shared by every Hub
+the startup opens; its thread writes counts and sends due reports in the
+background and is stopped at exit. Uncaught exceptions are counted as crash
+signatures (:mod:`nexthub.gui.crash_counting`), and the session's end as
+clean or crashed.
+
 Python's cycle collector runs on the main thread only while the app is up
 (:mod:`nexthub.gui.main_thread_gc`): garbage holding a widget must not be
 destroyed on a worker thread.
@@ -33,6 +39,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from nexthub import __version__
+from nexthub.gui.crash_counting import CrashCounter
 from nexthub.gui.main_thread_gc import MainThreadCollector
 from nexthub.gui.main_window import MainWindow
 from nexthub.gui.startup import Startup
@@ -41,6 +48,7 @@ from nexthub.gui.theme import app_icon, apply_theme
 from nexthub.paths import APP_NAME, AppPaths
 from nexthub.service.hub import Hub
 from nexthub.service.settings import read_settings
+from nexthub.service.telemetry_access import Telemetry, open_telemetry, start_reporting
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +87,17 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
 class DesktopApp(QObject):
     """The running app: startup, then the window; :meth:`shutdown` after the loop ends."""
 
-    def __init__(self, app: QApplication, paths: AppPaths, tasks: TaskRunner) -> None:
+    def __init__(
+        self,
+        app: QApplication,
+        paths: AppPaths,
+        tasks: TaskRunner,
+        telemetry: Telemetry | None = None,
+    ) -> None:
         super().__init__()
         self._app = app
         self._tasks = tasks
-        self.startup = Startup(paths, tasks, self)
+        self.startup = Startup(paths, tasks, self, telemetry)
         self.startup.ready.connect(self._open_window)
         self.startup.abandoned.connect(app.quit)
         self.hub: Hub | None = None
@@ -154,10 +168,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     collector = MainThreadCollector(app)
     collector.start()
     tasks = TaskRunner()
-    desktop = DesktopApp(app, paths, tasks)
+    telemetry = open_telemetry(paths)
+    telemetry.count("app.started", "desktop")
+    crashes = CrashCounter(telemetry)
+    crashes.install()
+    reporting = start_reporting(telemetry)
+    desktop = DesktopApp(app, paths, tasks, telemetry)
     _signal_timer = _quit_on_signals(app)
     desktop.start()
     status = app.exec()
     desktop.shutdown()
+    telemetry.count("session.ended", "crashed" if crashes.crashed else "clean")
+    if reporting is not None:
+        reporting.stop()  # writes the last counts
+    crashes.uninstall()
     collector.stop()
     return status

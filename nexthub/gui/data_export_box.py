@@ -128,11 +128,14 @@ class DataExportBox(QGroupBox):
     def export_to(self, target: Path, export_format: ExportFormat, passphrase: str | None) -> None:
         """Export to ``target`` off the main thread and say what was written."""
         conversation_id = self.conversation.currentData()
-        store = self._hub.store
+        store, telemetry = self._hub.store, self._hub.telemetry
 
         def work() -> tuple[Path, Export]:
             export = export_chats(
-                store, conversation_id=conversation_id, export_format=export_format
+                store,
+                conversation_id=conversation_id,
+                export_format=export_format,
+                telemetry=telemetry,
             )
             if passphrase is not None:
                 export = seal_export(export, passphrase)

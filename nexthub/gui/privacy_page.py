@@ -1,4 +1,4 @@
-"""Privacy and data: where everything is, export, the key's protection, and deleting it all.
+"""Privacy and data: where everything is, export, the key's protection, telemetry, deleting it all.
 
 The places and their sizes are :func:`nexthub.service.data_places.data_places`,
 the list ``nexthub data path`` prints. "Delete all my data" (everything NextHub
@@ -33,6 +33,7 @@ from nexthub.gui.data_export_box import DataExportBox
 from nexthub.gui.key_protection_box import KeyProtectionBox
 from nexthub.gui.notice import Notice, confirm
 from nexthub.gui.tasks import TaskRunner
+from nexthub.gui.telemetry_box import TelemetryBox
 from nexthub.gui.widgets import button, text_label
 from nexthub.service.data_places import (
     WIPE_CONSEQUENCES,
@@ -44,15 +45,6 @@ from nexthub.service.data_places import (
     wipe_plan,
 )
 from nexthub.service.hub import Hub
-
-# TELEMETRY (issue 7): the telemetry switch and the next report, shown exactly as it
-# would be sent, belong on this page. The telemetry module does not exist yet, so
-# nothing is recorded or sent, and the page says only that.
-TELEMETRY_LATER = (
-    "NextHub records and sends nothing about how you use it. Optional, anonymous usage "
-    "totals (off unless you turn them on, with the exact report shown first) arrive in a "
-    "later version."
-)
 
 
 class PrivacyPage(QWidget):
@@ -92,8 +84,7 @@ class PrivacyPage(QWidget):
 
         self.export_box = DataExportBox(hub, tasks, self)
         self.protection_box = KeyProtectionBox(hub, tasks, self)
-        self.telemetry_note = text_label(TELEMETRY_LATER, "Telemetry", self)
-        telemetry_box = _box("Usage statistics", self.telemetry_note)
+        self.telemetry_box = TelemetryBox(hub, tasks, self)
 
         self.wipe_button = button("Delete all my data…", "Delete everything NextHub keeps", self)
         self.wipe_button.clicked.connect(self.ask_to_wipe)
@@ -117,7 +108,7 @@ class PrivacyPage(QWidget):
             places_box,
             self.export_box,
             self.protection_box,
-            telemetry_box,
+            self.telemetry_box,
             wipe_box,
         ):
             layout.addWidget(widget)
@@ -137,6 +128,7 @@ class PrivacyPage(QWidget):
         self._tasks.run(lambda: data_places(paths), self._show_places, self.notice.show_problem)
         self.export_box.refresh()
         self.protection_box.refresh()
+        self.telemetry_box.refresh()
 
     def _show_places(self, places: list[DataPlace]) -> None:
         self.places.setRowCount(len(places))

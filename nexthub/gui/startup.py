@@ -14,6 +14,11 @@ dialogs stay responsive. The steps:
    (a wrong passphrase changes nothing);
 4. anything else opens without a question.
 
+The welcome's telemetry answer is recorded once the chats are open. After
+any unlock, if the report's schema changed since the user answered (the
+consent is ASK and an answer is on disk), :class:`TelemetryQuestion` asks again; closing it
+answers nothing (telemetry stays off) and the app opens all the same.
+
 An error that no typing can fix (a missing or damaged key, a keyring entry
 that is gone) ends in :class:`KeyProblemDialog`: Try again starts over, Quit
 quits. Closing any dialog quits the app.
@@ -22,12 +27,14 @@ quits. Closing any dialog quits the app.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog
 
 from nexthub.gui.errors import describe
 from nexthub.gui.tasks import TaskRunner
+from nexthub.gui.telemetry_choice import TelemetryQuestion
 from nexthub.gui.unlock_dialogs import KeyProblemDialog, UnlockDialog
 from nexthub.gui.welcome import WelcomeDialog
 from nexthub.paths import AppPaths
@@ -41,8 +48,21 @@ from nexthub.service.store_opening import (
     WrongPassphraseError,
     plan_opening,
 )
+from nexthub.service.telemetry_access import (
+    Telemetry,
+    open_telemetry,
+    set_consent,
+    should_ask_again,
+)
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Opened:
+    hub: Hub
+    #: The telemetry consent is ASK: put the question again.
+    ask_telemetry: bool
 
 
 class Startup(QObject):
@@ -53,11 +73,21 @@ class Startup(QObject):
     #: The user quit (closed a dialog, or Quit on an error).
     abandoned = Signal()
 
-    def __init__(self, paths: AppPaths, tasks: TaskRunner, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        paths: AppPaths,
+        tasks: TaskRunner,
+        parent: QObject | None = None,
+        telemetry: Telemetry | None = None,
+    ) -> None:
         super().__init__(parent)
         self._paths = paths
         self._tasks = tasks
+        #: The app's telemetry, handed to every Hub opened here.
+        self.telemetry = telemetry or open_telemetry(paths)
         self._opening: Opening | None = None
+        #: The welcome's telemetry answer, recorded once the chats are open.
+        self._telemetry_answer: bool | None = None
         #: The dialog on screen (tests drive it; None when none is).
         self.dialog: QDialog | None = None
 
@@ -71,11 +101,17 @@ class Startup(QObject):
         self._opening = opening
         logger.info("opening the chats: %s", opening.step.value)
         if opening.step is OpeningStep.FIRST_RUN:
-            welcome = WelcomeDialog(key_setup=True, keyring_available=opening.keyring_available)
+            welcome = WelcomeDialog(
+                key_setup=True,
+                keyring_available=opening.keyring_available,
+                telemetry_sample=self.telemetry.sample(),
+            )
             welcome.chosen.connect(self._create)
             self._show(welcome)
         elif not opening.welcomed:
-            welcome = WelcomeDialog(key_setup=False, keyring_available=False)
+            welcome = WelcomeDialog(
+                key_setup=False, keyring_available=False, telemetry_sample=self.telemetry.sample()
+            )
             welcome.chosen.connect(lambda _protection, _passphrase: self._after_welcome())
             self._show(welcome)
         else:
@@ -83,6 +119,7 @@ class Startup(QObject):
 
     def _after_welcome(self) -> None:
         assert self._opening is not None
+        self._take_telemetry_answer()
         if self._opening.step is OpeningStep.PASSPHRASE:
             unlock = UnlockDialog()
             unlock.passphrase_entered.connect(self._unlock)
@@ -91,6 +128,7 @@ class Startup(QObject):
             self._tasks.run(self._open_hub, self._opened, self._cannot_open)
 
     def _create(self, protection: KeyProtection, passphrase: str | None) -> None:
+        self._take_telemetry_answer()
         self._tasks.run(
             lambda: self._open_hub(passphrase=passphrase, first_run_protection=protection),
             self._opened,
@@ -107,25 +145,56 @@ class Startup(QObject):
         *,
         passphrase: str | None = None,
         first_run_protection: KeyProtection | None = None,
-    ) -> Hub:
-        """On a worker thread: unlock (or make) the key, open the store, build the Hub."""
+    ) -> _Opened:
+        """On a worker thread: unlock (or make) the key, open the store, build the Hub,
+        record the welcome's telemetry answer."""
         store = open_chat_store(
             self._paths, passphrase=passphrase, first_run_protection=first_run_protection
         )
         try:
-            hub = Hub(self._paths, store)
+            hub = Hub(self._paths, store, telemetry=self.telemetry)
             if not hub.settings.welcomed:
                 hub.change_settings(welcomed=True)
         except BaseException:
             store.close()
             raise
-        return hub
+        answer, self._telemetry_answer = self._telemetry_answer, None
+        if answer is not None:
+            set_consent(self.telemetry, answer)
+        return _Opened(hub, should_ask_again(self.telemetry))
+
+    def _take_telemetry_answer(self) -> None:
+        if isinstance(self.dialog, WelcomeDialog):
+            self._telemetry_answer = self.dialog.telemetry_answer()
 
     # -- Outcomes --------------------------------------------------------------------------
 
-    def _opened(self, hub: Hub) -> None:
+    def _opened(self, opened: _Opened) -> None:
         self._show(None)
-        self.ready.emit(hub)
+        if not opened.ask_telemetry:
+            self.ready.emit(opened.hub)
+            return
+        question = TelemetryQuestion(self.telemetry.sample())
+        question.finished.connect(lambda result: self._answered(opened.hub, question, result))
+        self.dialog = question
+        question.show()
+        question.activateWindow()
+
+    def _answered(self, hub: Hub, question: TelemetryQuestion, result: int) -> None:
+        """The question was answered (Continue) or closed (no answer: telemetry stays off)."""
+        answer = question.choice.answer() if result == QDialog.DialogCode.Accepted else None
+        if self.dialog is question:
+            self.dialog = None
+        question.deleteLater()
+        if answer is None:
+            self.ready.emit(hub)
+            return
+        telemetry = self.telemetry
+        self._tasks.run(
+            lambda: set_consent(telemetry, answer),
+            lambda _consent: self.ready.emit(hub),
+            lambda _error: self.ready.emit(hub),  # an unwritable answer: still off; open anyway
+        )
 
     def _setup_failed(self, error: BaseException) -> None:
         if isinstance(self.dialog, WelcomeDialog):

@@ -1,11 +1,14 @@
 """The first-run welcome: what stays on this computer, and how the chats' key is kept.
 
-It says plainly what stays local, then (on a real first run, when there is no
+It says plainly what stays local, asks about anonymous usage totals
+(:class:`~nexthub.gui.telemetry_choice.TelemetryChoice`: equal-weight Yes and
+No, and a Preview of the exact report), then (on a real first run, when there is no
 key yet) asks how the database key is protected: the system keyring where
 there is one (the default), else a passphrase typed twice; a key file only
 when the user picks it, with its weakness spelled out. The choice is checked
 by the service (:func:`~nexthub.service.key_protection.check_new_passphrase`)
-and handed on with :attr:`WelcomeDialog.chosen`; the startup controller does
+and handed on with :attr:`WelcomeDialog.chosen` (the telemetry answer is
+:meth:`WelcomeDialog.telemetry_answer`); the startup controller does
 the work off the main thread and reports back with :meth:`show_error` or by
 closing the dialog.
 
@@ -33,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from nexthub.errors import NextHubError
+from nexthub.gui.telemetry_choice import TelemetryChoice
 from nexthub.gui.theme import app_icon
 from nexthub.service.key_protection import KEY_FILE_WARNING, check_new_passphrase
 from nexthub.service.store_opening import KeyProtection
@@ -45,13 +49,6 @@ LOCAL_POINTS = (
     "Your chats are saved only on this computer, in an encrypted file.",
     "Models run on this computer's own processor or graphics card.",
     "Nothing is sent anywhere unless you ask for it, such as downloading a model.",
-)
-# TODO(issue 7): the telemetry choice goes here: equal-weight Yes and No, and a Preview of
-# the exact report, from the telemetry module. Until that module exists nothing is
-# collected, and this box says so; it must not pretend to offer a choice or a preview.
-TELEMETRY_PLACEHOLDER = (
-    "NextHub collects and sends nothing about how you use it. A later version will ask here "
-    "whether you want to share anonymous usage totals, and will show the exact report first."
 )
 KEYRING_TEXT = "Your login keyring keeps the key, so there is nothing to type."
 NO_KEYRING_TEXT = "Not available: this computer has no system keyring."
@@ -82,6 +79,7 @@ class WelcomeDialog(QDialog):
         *,
         key_setup: bool,
         keyring_available: bool,
+        telemetry_sample: bytes,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -104,7 +102,8 @@ class WelcomeDialog(QDialog):
         points.setTextFormat(Qt.TextFormat.PlainText)
         points.setAccessibleName(" ".join(LOCAL_POINTS))
         layout.addWidget(points)
-        layout.addWidget(self._telemetry_box())
+        self.telemetry = TelemetryChoice(telemetry_sample, self)
+        layout.addWidget(self.telemetry)
         if key_setup:
             layout.addWidget(self._key_box())
         self.error = QLabel(self)
@@ -143,17 +142,6 @@ class WelcomeDialog(QDialog):
         heading.addWidget(icon)
         heading.addWidget(title, 1)
         return heading
-
-    def _telemetry_box(self) -> QGroupBox:
-        box = QGroupBox("Usage statistics", self)
-        box.setObjectName("telemetryPlaceholder")
-        box.setAccessibleName("Usage statistics")
-        column = QVBoxLayout(box)
-        text = QLabel(TELEMETRY_PLACEHOLDER, box)
-        text.setWordWrap(True)
-        text.setAccessibleName("Usage statistics")
-        column.addWidget(text)
-        return box
 
     def _key_box(self) -> QGroupBox:
         box = QGroupBox("Protect your chats", self)
@@ -216,6 +204,10 @@ class WelcomeDialog(QDialog):
         if self.key_file_choice.isChecked():
             return KeyProtection.KEY_FILE
         return KeyProtection.PASSPHRASE
+
+    def telemetry_answer(self) -> bool:
+        """Whether the user said yes to anonymous usage totals."""
+        return self.telemetry.answer()
 
     def set_busy(self, busy: bool) -> None:
         """While the key is being made: no second click, and say what is happening."""

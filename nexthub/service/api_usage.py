@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from nexthub.store import ChatStore
 from nexthub.store.usage import ApiCall, DailyUsage
+from nexthub.telemetry import Telemetry
 
 __all__ = ["ApiCall", "ApiUsage", "DailyUsage"]  # the faces take the records from here
 
@@ -33,16 +34,23 @@ class ApiUsage:
     """Records calls in the store's usage log and keeps raw rows within the retention period."""
 
     def __init__(
-        self, store: ChatStore, retention_days: Callable[[], int], clock: Clock = utc_now
+        self,
+        store: ChatStore,
+        retention_days: Callable[[], int],
+        clock: Clock = utc_now,
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._store = store
+        self._telemetry = telemetry
         self._retention_days = retention_days
         self._clock = clock
         self._lock = threading.Lock()
         self._last_fold: datetime | None = None
 
     def record(self, call: ApiCall) -> None:
-        """Log one call, then fold old rows if that is due."""
+        """Log one call (and count it for telemetry), then fold old rows if that is due."""
+        if self._telemetry is not None:
+            self._telemetry.count("feature.api_request")
         self._store.usage.record(call)
         self.fold_if_due()
 

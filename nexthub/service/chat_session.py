@@ -26,8 +26,10 @@ from nexthub.engine import ChatEvent, ChatMessage, Engine, SamplingSettings
 from nexthub.errors import NextHubError
 from nexthub.service.sampling_json import sampling_from_json, sampling_to_json
 from nexthub.service.saved_answer import SavedAnswer
+from nexthub.service.usage_counts import count_answer
 from nexthub.store import ChatStore
 from nexthub.store.records import Message, Role
+from nexthub.telemetry import Telemetry
 
 #: Longest title taken from the first message.
 TITLE_LENGTH = 60
@@ -63,8 +65,10 @@ class ChatSession:
         model_name: str,
         sampling: SamplingSettings,
         system_prompt: str = "",
+        telemetry: Telemetry | None = None,
     ) -> None:
         self._engine = engine
+        self._telemetry = telemetry
         self._store = store
         self._model_name = model_name
         self._sampling = sampling
@@ -81,6 +85,7 @@ class ChatSession:
         *,
         model_name: str,
         default_sampling: SamplingSettings | None = None,
+        telemetry: Telemetry | None = None,
     ) -> ChatSession:
         """Open a saved conversation with its system prompt, sampling and shown branch."""
         conversation = store.get_conversation(conversation_id)
@@ -90,6 +95,7 @@ class ChatSession:
             model_name=model_name,
             sampling=sampling_from_json(conversation.sampling, default_sampling),
             system_prompt=conversation.system_prompt,
+            telemetry=telemetry,
         )
         session._conversation_id = conversation_id
         session._reload()
@@ -172,6 +178,7 @@ class ChatSession:
     def send(self, text: str) -> Iterator[ChatEvent]:
         """Send a user message and stream the answer; the last event is a ChatFinished."""
         self._add_user_message(text, parent_index=len(self._turns) - 1)
+        self._count("feature.chat")
         return self._answer()
 
     def regenerate(self) -> Iterator[ChatEvent]:
@@ -180,6 +187,7 @@ class ChatSession:
         if last_user is None:
             raise NextHubError("There is no message to answer again.")
         del self._turns[last_user + 1 :]
+        self._count("feature.regenerate")
         return self._answer()
 
     def edit(self, index: int, text: str) -> Iterator[ChatEvent]:
@@ -188,6 +196,7 @@ class ChatSession:
             raise NextHubError("Only a message you sent can be edited.")
         del self._turns[index:]
         self._add_user_message(text, parent_index=index - 1)
+        self._count("feature.edit")
         return self._answer()
 
     def show_version(self, index: int, version: int) -> None:
@@ -216,7 +225,7 @@ class ChatSession:
         parent = self._turns[-1].message_id if self._turns else None
         answer = SavedAnswer(self._store, self._conversation_id, parent, self._model_name)
         try:
-            for event in self._engine.chat(prompt, self._sampling):
+            for event in count_answer(self._telemetry, self._engine.chat(prompt, self._sampling)):
                 answer.record(event)
                 yield event
         finally:
@@ -229,6 +238,10 @@ class ChatSession:
                     self._reload()
         if self._store is None and final.text:
             self._turns.append(_Turn(ChatMessage("assistant", final.text)))
+
+    def _count(self, feature: str) -> None:
+        if self._telemetry is not None:
+            self._telemetry.count(feature)
 
     def _add_user_message(self, text: str, *, parent_index: int) -> None:
         message_id = None

@@ -17,6 +17,7 @@ from nexthub.errors import NextHubError
 from nexthub.store import ChatStore
 from nexthub.store.portable import ConversationDump
 from nexthub.store.records import Conversation, SearchHit
+from nexthub.telemetry import Telemetry
 
 #: Conversations per page of the sidebar.
 PAGE_SIZE = 100
@@ -28,8 +29,9 @@ MARK_END = "\ue001"
 class ConversationList:
     """Conversations of one store, as a sidebar or a web page lists them."""
 
-    def __init__(self, store: ChatStore) -> None:
+    def __init__(self, store: ChatStore, telemetry: Telemetry | None = None) -> None:
         self._store = store
+        self._telemetry = telemetry
         self._deleted: dict[int, ConversationDump] = {}
         self._tickets = itertools.count(1)
         self._lock = threading.Lock()
@@ -48,6 +50,8 @@ class ConversationList:
         """
         if not text.strip():
             return []
+        if self._telemetry is not None:
+            self._telemetry.count("feature.search")
         return self._store.search(text, limit=limit, markers=(MARK_START, MARK_END))
 
     def rename(self, conversation_id: str, title: str) -> Conversation:

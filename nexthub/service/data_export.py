@@ -20,6 +20,7 @@ from nexthub.store.export_envelope import encrypt
 from nexthub.store.export_markdown import to_markdown
 from nexthub.store.key_files import write_private
 from nexthub.store.portable import ConversationDump, to_json
+from nexthub.telemetry import Telemetry
 
 ExportFormat = Literal["json", "md"]
 
@@ -51,12 +52,15 @@ def export_chats(
     *,
     conversation_id: str | None = None,
     export_format: ExportFormat = "json",
+    telemetry: Telemetry | None = None,
 ) -> Export:
     """All conversations (or one) as JSON, or one conversation as Markdown.
 
     ``store`` None (no chats yet) gives an empty JSON export. Seal a JSON export
-    with :func:`seal_export`.
+    with :func:`seal_export`. ``telemetry`` counts the export (nothing of its content).
     """
+    if telemetry is not None:
+        telemetry.count("feature.export")
     if export_format == "md":
         if conversation_id is None:
             raise NextHubError("A Markdown export is of one conversation: choose one.")

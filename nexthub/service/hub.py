@@ -19,22 +19,36 @@ from nexthub.service.chat_session import ChatSession
 from nexthub.service.conversation_list import ConversationList
 from nexthub.service.models import LoadedModel, ModelService
 from nexthub.service.settings import AppSettings, read_settings, write_settings
+from nexthub.service.telemetry_access import open_telemetry
+from nexthub.service.usage_counts import watch_engine
 from nexthub.store import ChatStore
+from nexthub.telemetry import Telemetry
 
 
 class Hub:
     """An installation's services, shared by every face (see the module docstring)."""
 
-    def __init__(self, paths: AppPaths, store: ChatStore, engine: Engine | None = None) -> None:
+    def __init__(
+        self,
+        paths: AppPaths,
+        store: ChatStore,
+        engine: Engine | None = None,
+        telemetry: Telemetry | None = None,
+    ) -> None:
         self._paths = paths
         self._store = store
         self._engine = engine or Engine()
         self._settings = read_settings(paths.settings_file)
         self._settings_lock = threading.Lock()
-        self.conversations = ConversationList(store)
-        self.models = ModelService(paths, self._engine)
+        #: Anonymous usage counts; records nothing unless the user said yes (checked live).
+        self.telemetry = telemetry or open_telemetry(paths)
+        watch_engine(self._engine, self.telemetry)
+        self.conversations = ConversationList(store, self.telemetry)
+        self.models = ModelService(paths, self._engine, self.telemetry)
         #: The localhost API's usage log (the server records into it).
-        self.api_usage = ApiUsage(store, lambda: self._settings.api_usage_retention_days)
+        self.api_usage = ApiUsage(
+            store, lambda: self._settings.api_usage_retention_days, telemetry=self.telemetry
+        )
         self._loaded: LoadedModel | None = None
 
     @property
@@ -84,12 +98,22 @@ class Hub:
         name = self._loaded.name if self._loaded else ""
         if conversation_id is None:
             return ChatSession(
-                self._engine, self._store, model_name=name, sampling=SamplingSettings()
+                self._engine,
+                self._store,
+                model_name=name,
+                sampling=SamplingSettings(),
+                telemetry=self.telemetry,
             )
-        return ChatSession.resume(self._engine, self._store, conversation_id, model_name=name)
+        return ChatSession.resume(
+            self._engine, self._store, conversation_id, model_name=name, telemetry=self.telemetry
+        )
 
     def close(self) -> None:
-        """Stop the engine and close the store; undo copies of deleted chats are dropped."""
+        """Stop the engine and close the store; undo copies of deleted chats are dropped.
+
+        What telemetry counted is written first (nothing, unless the user said yes).
+        """
+        self.telemetry.flush()
         self.conversations.forget_deleted()
         self._engine.close()
         self._store.close()

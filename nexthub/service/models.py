@@ -7,6 +7,7 @@ oversized file gets a clear error instead of a crash in the worker.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,8 @@ from nexthub.models import (
 from nexthub.paths import AppPaths
 from nexthub.service.display import human_bytes
 from nexthub.service.downloads import CatalogDownloads
+from nexthub.service.usage_counts import count_load, model_family
+from nexthub.telemetry import Telemetry
 
 #: Context assumed by the memory check when a context of 0 asks for the model's own.
 ESTIMATE_CONTEXT = 4096
@@ -68,9 +71,10 @@ def resolve_model_path(
 class ModelService:
     """Lists, checks and loads models for one installation."""
 
-    def __init__(self, paths: AppPaths, engine: Engine) -> None:
+    def __init__(self, paths: AppPaths, engine: Engine, telemetry: Telemetry | None = None) -> None:
         self._paths = paths
         self._engine = engine
+        self._telemetry = telemetry
         self._registry = ModelRegistry(paths)
         #: The catalog and its downloads (pause, resume, cancel).
         self.downloads = CatalogDownloads(self._registry)
@@ -124,14 +128,25 @@ class ModelService:
 
         ``Engine.cancel()`` from another thread stops the load.
         """
-        free_vram = free_gpu_memory(self._engine.probe_hardware()) if settings.gpu_layers else 0
+        hardware = self._engine.probe_hardware() if settings.gpu_layers else None
+        free_vram = free_gpu_memory(hardware) if hardware is not None else 0
         path = resolve_model_path(
             model,
             self._paths,
             context=settings.context_size or ESTIMATE_CONTEXT,
             free_vram=free_vram,
         )
+        started = time.monotonic()
         info = self._engine.load(path, settings, on_progress=on_progress)
+        if self._telemetry is not None:
+            count_load(
+                self._telemetry,
+                family=model_family(self._registry, path),
+                seconds=time.monotonic() - started,
+                context_tokens=info.context_size,
+                hardware=hardware,
+                settings=settings,
+            )
         return LoadedModel(path.stem, path, info)
 
 

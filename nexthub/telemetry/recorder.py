@@ -67,6 +67,17 @@ class Telemetry:
         """Whether recording is on (as of construction or the last flush)."""
         return self._enabled
 
+    def set_device(self, device: DeviceFacts) -> None:
+        """Report ``device``'s classes from now on.
+
+        The GPU backend and its memory are known only once the engine's worker
+        has looked (the app process never loads llama.cpp), after this object
+        was made.
+        """
+        classes = device_classes(device, self.registry)
+        with self._lock:
+            self._device = classes
+
     def consent(self) -> Consent:
         """The consent in force now (read from its file and the environment)."""
         return read_consent(self.consent_file, self.registry, self._environ)

@@ -80,9 +80,9 @@ def test_first_run_says_what_stays_local_and_sets_up_a_passphrase(
     shown = texts(welcome)
     assert "What you type, the answers, and the models you load stay here" in shown
     assert "Nothing is sent anywhere unless you ask for it" in shown
-    telemetry = welcome.findChild(QGroupBox, "telemetryPlaceholder")
+    telemetry = welcome.findChild(QGroupBox, "telemetryChoice")
     assert telemetry is not None and telemetry.isVisible()
-    assert "collects and sends nothing" in texts(telemetry)
+    assert "anonymous usage totals" in texts(telemetry)
     assert not welcome.keyring_choice.isEnabled()  # no keyring on this machine
     assert "no system keyring" in shown
     assert welcome.passphrase_choice.isChecked()

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from nexthub.cli.telemetry_command import telemetry_places
 from nexthub.paths import AppPaths
 from nexthub.telemetry import DeviceFacts, Telemetry
 
@@ -38,7 +37,8 @@ class Places:
 
 def places_here() -> Places:
     """Telemetry's folder and consent file in this test's NEXTHUB_HOME."""
-    return Places(*telemetry_places(AppPaths.from_environment()))
+    paths = AppPaths.from_environment()
+    return Places(paths.telemetry_dir, paths.telemetry_consent_file)
 
 
 def make_telemetry(places: Places, clock: Clock, seed: int = 0, **environ: str) -> Telemetry:

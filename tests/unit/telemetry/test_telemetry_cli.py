@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from nexthub.cli.main import main
-from nexthub.cli.telemetry_command import open_telemetry
 from nexthub.paths import AppPaths
+from nexthub.service.telemetry_access import open_telemetry
 from nexthub.telemetry.period import Period
 from tests.unit.telemetry.helpers import Places
 
