@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from nexthub.web.response_status import StatusNotingSend
 
 logger = logging.getLogger("nexthub.web.access")
 
@@ -25,21 +27,14 @@ class AccessLogMiddleware:
             await self._app(scope, receive, send)
             return
         started = time.monotonic()
-        status = 0
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
+        noting = StatusNotingSend(send)
         try:
-            await self._app(scope, receive, send_noting_status)
+            await self._app(scope, receive, noting)
         finally:
             logger.info(
                 "%s %s %s %.3fs",
                 scope["method"],
                 scope.get("path", ""),
-                status or "-",
+                noting.status or "-",
                 time.monotonic() - started,
             )

@@ -18,10 +18,11 @@ from datetime import UTC, datetime
 
 import anyio
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nexthub.service.api_keys import ApiKeyInfo
 from nexthub.service.api_usage import ApiCall, ApiUsage
+from nexthub.web.response_status import StatusNotingSend
 
 logger = logging.getLogger(__name__)
 
@@ -62,16 +63,9 @@ class UsageLogMiddleware:
         scope["state"]["usage"] = note
         at = datetime.now(UTC)
         started = time.monotonic()
-        status = 0
-
-        async def send_noting_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
+        noting = StatusNotingSend(send)
         try:
-            await self._app(scope, receive, send_noting_status)
+            await self._app(scope, receive, noting)
         finally:
             call = ApiCall(
                 at=at,
@@ -79,7 +73,7 @@ class UsageLogMiddleware:
                 endpoint=scope["path"],
                 model=note.model,
                 # No response at all: the client went away before one was sent.
-                status=note.error_status or status or 499,
+                status=note.error_status or noting.status or 499,
                 prompt_tokens=note.prompt_tokens,
                 completion_tokens=note.completion_tokens,
                 latency_ms=round((time.monotonic() - started) * 1000),
