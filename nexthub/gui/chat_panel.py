@@ -27,7 +27,7 @@ from functools import partial
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
@@ -41,6 +41,7 @@ from nexthub.gui.chat.branch_reader import (
     read_branch,
     render_in_batches,
 )
+from nexthub.gui.chat.code_colours import CodeColours
 from nexthub.gui.chat.composer import Composer
 from nexthub.gui.chat.live_render import LiveAnswer
 from nexthub.gui.chat.markdown_html import CodeTheme, RenderedMarkdown
@@ -109,6 +110,7 @@ class ChatPanel(QWidget):
         self.composer.stop_requested.connect(self.stop)
         self.composer.edit_cancelled.connect(self._edit_cancelled)
         self.commands = MessageCommands(self.model, self.message_list, lambda: not self.busy)
+        self.code_colours = CodeColours(self.model, self.message_list, tasks, self._code_theme)
         self.actions_bar.edit_requested.connect(self._begin_edit)
         self.actions_bar.regenerate_requested.connect(self._regenerate)
         self.actions_bar.version_requested.connect(self._show_version)
@@ -209,6 +211,12 @@ class ChatPanel(QWidget):
         self._when_idle.append(action)
         if self.answering:
             self._session.engine.cancel()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """A theme switch (a new palette): code in the messages shown takes its colours."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.code_colours.follow_palette()
 
     def focus_composer(self) -> None:
         """Put the cursor in the message box."""
@@ -329,10 +337,14 @@ class ChatPanel(QWidget):
             return
 
         def rendered_to_the_end() -> None:
-            """The answer's document is final: read the branch back, keeping it."""
+            """The answer's document is final: read the branch back, keeping it.
+
+            Unless the theme changed while it was written: then it is rendered again.
+            """
             item.streaming = False
             live.deleteLater()
-            self._read_back(session, generation, item if live.final else None)
+            keep = live.final and live.theme == self.code_colours.shown
+            self._read_back(session, generation, item if keep else None)
 
         live.finish(rendered_to_the_end)
 

@@ -82,6 +82,11 @@ class LiveAnswer(QObject):
         self.renders = 0
 
     @property
+    def theme(self) -> CodeTheme:
+        """The code colours it renders with (a theme switch meanwhile makes them stale)."""
+        return self._theme
+
+    @property
     def document(self) -> MessageDocument:
         """The document being written into."""
         return self._document
