@@ -109,7 +109,9 @@ class ChatPanel(QWidget):
         self.composer.send_requested.connect(self._send)
         self.composer.stop_requested.connect(self.stop)
         self.composer.edit_cancelled.connect(self._edit_cancelled)
-        self.commands = MessageCommands(self.model, self.message_list, lambda: not self.busy)
+        self.commands = MessageCommands(
+            self.model, self.message_list, lambda: not self.busy, self._code_theme
+        )
         self.code_colours = CodeColours(self.model, self.message_list, tasks, self._code_theme)
         self.actions_bar.edit_requested.connect(self._begin_edit)
         self.actions_bar.regenerate_requested.connect(self._regenerate)

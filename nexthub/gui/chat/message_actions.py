@@ -41,7 +41,7 @@ def _button(text: str, name: str, tip: str, parent: QWidget) -> QToolButton:
 
 
 class MessageActions(QWidget):
-    """Copy, Copy code, Edit, Regenerate, the version switch and Details for one message."""
+    """Copy, Copy code, Select text, Edit, Regenerate, versions and Details for one message."""
 
     #: Each carries the row the bar was shown for.
     copy_requested = Signal(int)
@@ -52,6 +52,7 @@ class MessageActions(QWidget):
     #: The row and the version (1-based) to show.
     version_requested = Signal(int, int)
     details_toggled = Signal(int)
+    select_text_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +69,9 @@ class MessageActions(QWidget):
         self.next_button = _button(NEXT_ARROW, "Next version", "Show the next version", self)
         self.copy_button = _button("Copy", "Copy message", "Copy this message's text", self)
         self.copy_code_button = _button("Copy code", "Copy code", "Copy a code block", self)
+        self.select_button = _button(
+            "Select text", "Select text", "Open the text to select and copy part of it", self
+        )
         self.edit_button = _button("Edit", "Edit message", "Edit and send again", self)
         self.regenerate_button = _button(
             "Regenerate", "Regenerate answer", "Answer again; this answer stays as a version", self
@@ -80,6 +84,7 @@ class MessageActions(QWidget):
             self.next_button,
             self.copy_button,
             self.copy_code_button,
+            self.select_button,
             self.edit_button,
             self.regenerate_button,
             self.details_button,
@@ -90,6 +95,9 @@ class MessageActions(QWidget):
         self.next_button.clicked.connect(lambda: self._switch(+1))
         self.copy_button.clicked.connect(lambda: self.copy_requested.emit(self._actions.row))
         self.copy_code_button.clicked.connect(self._copy_code)
+        self.select_button.clicked.connect(
+            lambda: self.select_text_requested.emit(self._actions.row)
+        )
         self.edit_button.clicked.connect(lambda: self.edit_requested.emit(self._actions.row))
         self.regenerate_button.clicked.connect(
             lambda: self.regenerate_requested.emit(self._actions.row)
