@@ -172,6 +172,20 @@ def test_manage_models_opens_the_manager_and_use_this_model_reaches_the_status_b
     assert window.pages.models is manager  # one manager, brought to the front again
 
 
+def shows_the_tiny_model_imported(
+    window: MainWindow, hub: Hub, qtbot: QtBot, settle: Settle
+) -> ModelManager:
+    """After a drop of Tiny-Model.F32.gguf: the manager opened on its list, the model copied in."""
+    manager = window.pages.models
+    assert manager is not None and manager.isVisible()
+    assert manager.tabs.currentWidget() is manager.installed
+    qtbot.waitUntil(lambda: manager.notice.text() == "Imported Tiny-Model.F32.", timeout=WAIT_MS)
+    settle()
+    assert manager_rows(manager)["Tiny-Model.F32"][0] == "F32"
+    assert len(list(hub.paths.models_dir.iterdir())) == 1  # copied in
+    return manager
+
+
 def test_a_gguf_dropped_on_the_window_is_imported_and_the_manager_shows_it(
     window: MainWindow, hub: Hub, qtbot: QtBot, settle: Settle, tmp_path: Path
 ) -> None:
@@ -183,14 +197,7 @@ def test_a_gguf_dropped_on_the_window_is_imported_and_the_manager_shows_it(
     model = tmp_path / "Tiny-Model.F32.gguf"
     write_tiny_gguf(model)
     assert drop_on(window, dragged(notes, model))
-    manager = window.pages.models
-    assert manager is not None and manager.isVisible()
-    assert manager.tabs.currentWidget() is manager.installed
-    qtbot.waitUntil(lambda: manager.notice.text() == "Imported Tiny-Model.F32.", timeout=WAIT_MS)
-    settle()
-
-    assert manager_rows(manager)["Tiny-Model.F32"][0] == "F32"
-    assert len(list(hub.paths.models_dir.iterdir())) == 1  # copied in
+    manager = shows_the_tiny_model_imported(window, hub, qtbot, settle)
     assert "notes.txt" not in manager.notice.text()
 
 
@@ -217,13 +224,7 @@ def test_a_gguf_dropped_on_the_message_box_is_imported_and_other_files_stay_text
     as_model.setText(str(model))
     assert drop_on(area, as_model)
     assert box.toPlainText() == "Which model is best? "  # nothing inserted
-    manager = window.pages.models
-    assert manager is not None and manager.isVisible()
-    assert manager.tabs.currentWidget() is manager.installed
-    qtbot.waitUntil(lambda: manager.notice.text() == "Imported Tiny-Model.F32.", timeout=WAIT_MS)
-    settle()
-    assert manager_rows(manager)["Tiny-Model.F32"][0] == "F32"
-    assert len(list(hub.paths.models_dir.iterdir())) == 1
+    shows_the_tiny_model_imported(window, hub, qtbot, settle)
 
 
 def test_with_no_model_the_manager_opens_and_an_import_offers_a_load(
