@@ -14,6 +14,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from nexthub.gui.main_thread_gc import MainThreadCollector
+from nexthub.gui.startup import Startup
 from nexthub.gui.tasks import TaskRunner
 from nexthub.paths import AppPaths
 from nexthub.service.hub import Hub
@@ -76,3 +77,17 @@ def hub(paths: AppPaths, store_key: bytes, tasks: TaskRunner, qtbot: QtBot) -> I
     hub.engine.cancel()
     qtbot.waitUntil(lambda: tasks.pending() == 0, timeout=WAIT_MS)
     hub.close()
+
+
+@pytest.fixture
+def startup(paths: AppPaths, tasks: TaskRunner, qtbot: QtBot) -> Iterator[Startup]:
+    """The startup steps; any Hub they open is closed at the end."""
+    steps = Startup(paths, tasks)
+    opened: list[Hub] = []
+    steps.ready.connect(opened.append)
+    yield steps
+    qtbot.waitUntil(lambda: tasks.pending() == 0, timeout=WAIT_MS)
+    if steps.dialog is not None:
+        steps.dialog.hide()
+    for hub in opened:
+        hub.close()

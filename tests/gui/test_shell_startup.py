@@ -7,7 +7,7 @@ first run offers the passphrase (the keyring choice is shown, disabled).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QGroupBox, QLabel, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from nexthub.gui.startup import Startup
-from nexthub.gui.tasks import TaskRunner
 from nexthub.gui.unlock_dialogs import KeyProblemDialog, UnlockDialog
 from nexthub.gui.welcome import WelcomeDialog
 from nexthub.paths import AppPaths
@@ -29,20 +28,6 @@ from tests.gui.shell_helpers import PASSPHRASE, WAIT_MS, make_passphrase_store
 
 Settle = Callable[[], None]
 T = TypeVar("T", bound=QWidget)
-
-
-@pytest.fixture
-def startup(paths: AppPaths, tasks: TaskRunner, qtbot: QtBot) -> Iterator[Startup]:
-    """The startup steps; any Hub they open is closed at the end."""
-    steps = Startup(paths, tasks)
-    opened: list[Hub] = []
-    steps.ready.connect(opened.append)
-    yield steps
-    qtbot.waitUntil(lambda: tasks.pending() == 0, timeout=WAIT_MS)
-    if steps.dialog is not None:
-        steps.dialog.hide()
-    for hub in opened:
-        hub.close()
 
 
 def dialog_of(startup: Startup, kind: type[T], qtbot: QtBot) -> T:

@@ -8,7 +8,7 @@ clicks, and what is on disk afterwards.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -31,20 +31,6 @@ from tests.gui.page_helpers import shown
 from tests.gui.shell_helpers import PASSPHRASE, WAIT_MS, make_passphrase_store
 
 Idle = Callable[[], None]
-
-
-@pytest.fixture
-def startup(paths: AppPaths, tasks: TaskRunner, qtbot: QtBot) -> Iterator[Startup]:
-    """The startup steps; any Hub they open is closed at the end."""
-    steps = Startup(paths, tasks)
-    opened: list[Hub] = []
-    steps.ready.connect(opened.append)
-    yield steps
-    qtbot.waitUntil(lambda: tasks.pending() == 0, timeout=WAIT_MS)
-    if steps.dialog is not None:
-        steps.dialog.hide()
-    for hub in opened:
-        hub.close()
 
 
 def click(qtbot: QtBot, widget: QWidget) -> None:

@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import sys
+from pathlib import Path
 
 _FILE = os.environ.get("NEXTHUB_AUDIT_FILE")
 
@@ -22,7 +23,7 @@ def _record(event: str, args: tuple) -> None:  # type: ignore[type-arg]
         entry = {"event": event, "family": int(socket.AF_INET), "address": _plain(args[0])}
     else:
         return
-    with open(_FILE, "a", encoding="utf-8") as out:  # type: ignore[arg-type]
+    with Path(str(_FILE)).open("a", encoding="utf-8") as out:
         out.write(json.dumps(entry) + "\n")
 
 
