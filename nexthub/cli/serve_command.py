@@ -1,11 +1,13 @@
-"""``nexthub serve``: the OpenAI-compatible API on this machine only (127.0.0.1 and ::1).
+"""``nexthub serve``: the OpenAI-compatible API and the web GUI on this machine only.
 
 Unlocks the chat store as the other commands do, loads the default model and
-serves until Ctrl-C. Every /v1 request needs an API key (``nexthub keys
-create NAME``). ``--host`` listens on another interface instead: other
-machines can then reach the API (keys are still required, and the traffic
-is plain HTTP). The log has one line per request, with its method, path,
-status and duration: never a query string, a header or any content.
+serves on 127.0.0.1 and ::1 until Ctrl-C. Every /v1 request needs an API key
+(``nexthub keys create NAME``). The web GUI is at ``/``: open the one-time
+login link printed at start (a new one is printed each time one is used).
+``--host`` listens on another interface instead: other machines can then
+reach the API (keys are still required, and the traffic is plain HTTP). The
+log has one line per request, with its method, path, status and duration:
+never a query string, a header or any content.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from nexthub.paths import AppPaths
 from nexthub.service.api_keys import ApiKeys
 from nexthub.service.hub import Hub
 from nexthub.service.telemetry_access import start_reporting
-from nexthub.web import ServerSettings, create_app
+from nexthub.web import ServerSettings, WebLogins, create_app
 
 DEFAULT_PORT = 8765
 LOOPBACK_V4 = "127.0.0.1"
@@ -39,7 +41,9 @@ GRACEFUL_SHUTDOWN_S = 3
 def register(commands: Any) -> None:
     """Add the ``serve`` sub-command."""
     parser: argparse.ArgumentParser = commands.add_parser(
-        "serve", help="serve the OpenAI-compatible API on localhost", description=__doc__
+        "serve",
+        help="serve the OpenAI-compatible API and the web GUI on localhost",
+        description=__doc__,
     )
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any)"
@@ -82,9 +86,10 @@ def run(args: argparse.Namespace) -> int:
         sockets = _bind(args.host, args.port)
         try:
             _announce(sockets, loaded.name, args.host, paths)
+            logins = _web_logins(_origin(sockets[0]))
             _configure_logging()
             config = uvicorn.Config(
-                create_app(hub, settings),
+                create_app(hub, settings, logins=logins),
                 access_log=False,  # it would log query strings and client addresses
                 server_header=False,
                 proxy_headers=False,
@@ -148,10 +153,32 @@ def _listen(family: int, address: Any, shown: str) -> socket.socket:
     return sock
 
 
-def _url(sock: socket.socket) -> str:
+def _origin(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}/v1"
+    return f"http://{shown}:{port}"
+
+
+def _url(sock: socket.socket) -> str:
+    return f"{_origin(sock)}/v1"
+
+
+def _web_logins(origin: str) -> WebLogins:
+    """The web GUI's logins; prints the first one-time link, and a new one after each use."""
+
+    def announce(token: str) -> None:
+        print(
+            f"Web GUI login link used. For another browser, one more: {origin}/login?token={token}",
+            flush=True,
+        )
+
+    logins = WebLogins(on_new_link=announce)
+    print(
+        f"Web GUI at {origin}/ - log in once with this link: {origin}/login?token="
+        f"{logins.new_token()}",
+        flush=True,
+    )
+    return logins
 
 
 def _announce(sockets: list[socket.socket], model: str, host: str | None, paths: AppPaths) -> None:
@@ -163,7 +190,7 @@ def _announce(sockets: list[socket.socket], model: str, host: str | None, paths:
         )
     if not ApiKeys(paths.api_keys_file).list():
         print(
-            "No API keys yet: every request will be refused. Make one with "
+            "No API keys yet: every /v1 request will be refused. Make one with "
             "`nexthub keys create NAME`.",
             file=sys.stderr,
         )

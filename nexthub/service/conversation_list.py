@@ -14,10 +14,20 @@ import itertools
 import threading
 
 from nexthub.errors import NextHubError
-from nexthub.store import ChatStore
+from nexthub.store import ChatStore, NotFoundError
 from nexthub.store.portable import ConversationDump
 from nexthub.store.records import Conversation, SearchHit
 from nexthub.telemetry import Telemetry
+
+__all__ = [
+    "MARK_END",
+    "MARK_START",
+    "PAGE_SIZE",
+    "Conversation",
+    "ConversationList",
+    "NotFoundError",
+    "SearchHit",
+]
 
 #: Conversations per page of the sidebar.
 PAGE_SIZE = 100
@@ -41,6 +51,10 @@ class ConversationList:
     ) -> list[Conversation]:
         """Pinned first, then the most recently changed."""
         return self._store.list_conversations(limit=limit, offset=offset, archived=archived)
+
+    def get(self, conversation_id: str) -> Conversation:
+        """One conversation's title and settings (NextHubError if there is none)."""
+        return self._store.get_conversation(conversation_id)
 
     def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
         """Titles and messages matching ``text``, each match marked with U+E000/U+E001.

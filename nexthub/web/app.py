@@ -1,7 +1,8 @@
-"""The localhost server's ASGI app: the /v1 API behind its security layers.
+"""The localhost server's ASGI app: the /v1 API and the web GUI behind their security layers.
 
 From the outside in: one access-log line per request (no content); Host,
-Origin, CORS and security headers; the body size limit; the API key on /v1.
+Origin, CORS and security headers; the body size limit; the web GUI's login
+and session cookie (everything but /v1); the API key on /v1.
 Every error, from a middleware or a handler, is an OpenAI-style JSON error.
 The app holds no global state: everything comes from the :class:`Hub` and
 the :class:`ServerSettings` passed in.
@@ -24,29 +25,50 @@ from nexthub.web.auth import BearerAuthMiddleware
 from nexthub.web.body_limit import BodyLimitMiddleware
 from nexthub.web.config import ServerSettings
 from nexthub.web.errors import ApiError, error_body
+from nexthub.web.gui_api import WebGuiApi
+from nexthub.web.gui_chat import WebChat
+from nexthub.web.gui_pages import GuiPages
+from nexthub.web.logins import WebLogins
 from nexthub.web.model_runner import ModelRunner
 from nexthub.web.openai_api import OpenAiApi
 from nexthub.web.security import SecurityMiddleware
+from nexthub.web.session_auth import SessionMiddleware
+from nexthub.web.usage_log import UsageLogMiddleware
 
 logger = logging.getLogger(__name__)
 
 
 def create_app(
-    hub: Hub, settings: ServerSettings | None = None, keys: ApiKeys | None = None
+    hub: Hub,
+    settings: ServerSettings | None = None,
+    keys: ApiKeys | None = None,
+    logins: WebLogins | None = None,
 ) -> ASGIApp:
-    """The server's ASGI app over ``hub`` (keys: the installation's API key file)."""
+    """The server's ASGI app over ``hub``.
+
+    ``keys``: the installation's API key file; ``logins``: the web GUI's
+    login tokens and sessions (``nexthub serve`` makes the first link).
+    """
     settings = settings or ServerSettings()
     keys = keys or ApiKeys(hub.paths.api_keys_file)
+    logins = logins or WebLogins()
     runner = ModelRunner(hub, report_interval_s=settings.queue_report_interval_s)
+    routes = [
+        *OpenAiApi(runner).routes(),
+        *GuiPages().routes(),
+        *WebGuiApi(hub, runner).routes(),
+        *WebChat(hub, runner).routes(),
+    ]
     api = Starlette(
-        routes=OpenAiApi(runner).routes(),
+        routes=routes,
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,
             Exception: _internal_error,
         },
     )
-    app: ASGIApp = BearerAuthMiddleware(api, keys)
+    app: ASGIApp = BearerAuthMiddleware(UsageLogMiddleware(api, hub.api_usage), keys)
+    app = SessionMiddleware(app, logins)
     app = BodyLimitMiddleware(app, settings.max_body_bytes)
     app = SecurityMiddleware(app, settings)
     return AccessLogMiddleware(app)

@@ -9,7 +9,9 @@
 - **CORS**: only allowlisted origins get CORS headers (never ``*``); a
   preflight from any other origin is refused.
 - **Headers** on every response: a strict Content-Security-Policy, nosniff,
-  no referrer, no framing, no caching.
+  no referrer, no framing, no caching. The API's responses may load and run
+  nothing; the web GUI's may load scripts, styles and images from this origin
+  only (no inline script or style, no other site), and talk only to it.
 """
 
 from __future__ import annotations
@@ -25,17 +27,26 @@ from nexthub.web.errors import send_error
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
 
-#: Nothing may load or run: the API serves JSON only (the web GUI will widen this to 'self').
+#: Nothing may load or run: the API serves JSON only.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
-SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+#: The web GUI: its own script, style sheet and images, its own API; nothing inline, no other site.
+PAGE_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+COMMON_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"cache-control", b"no-store"),
+]
+SECURITY_HEADERS = [(b"content-security-policy", CONTENT_SECURITY_POLICY.encode()), *COMMON_HEADERS]
+PAGE_HEADERS = [
+    (b"content-security-policy", PAGE_CONTENT_SECURITY_POLICY.encode()),
+    *COMMON_HEADERS,
 ]
 CORS_ALLOW_HEADERS = b"authorization, content-type"
 CORS_ALLOW_METHODS = b"GET, POST, OPTIONS"
@@ -136,9 +147,13 @@ class SecurityMiddleware:
             )
             return
 
+        path = scope.get("path", "")
+        api = path == "/v1" or path.startswith("/v1/")
+        headers = SECURITY_HEADERS if api else PAGE_HEADERS
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message["headers"], *SECURITY_HEADERS, *cors]}
+                message = {**message, "headers": [*message["headers"], *headers, *cors]}
             await send(message)
 
         await self._app(scope, receive, send_with_headers)

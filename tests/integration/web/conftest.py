@@ -82,20 +82,17 @@ def _first_line(process: subprocess.Popen[str], timeout: float) -> str:
     return lines[0] if lines else ""
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """The running server (see the module docstring)."""
-    home = tmp_path_factory.mktemp("server-home")
+def prepare_home(home: Path) -> None:
+    """Settings for a quick server: 2 threads and no GPU (CI has two cores), a small context."""
     (home / "config").mkdir(mode=0o700)
-    # 2 threads and no GPU: CI has two cores; a small context keeps the model quick.
     settings = {"threads": 2, "context_size": 2048, "gpu_layers": 0}
     (home / "config" / "settings.json").write_text(json.dumps(settings))
-    made = nexthub(home, "keys", "create", "tests", "--quiet")
-    assert made.returncode == 0, made.stderr
-    key = made.stdout.strip()
-    log = home / "server.log"
+
+
+def start_serve(home: Path, log: Path) -> subprocess.Popen[str]:
+    """`nexthub serve --port 0` for this home; stdout piped, stderr (the request log) to ``log``."""
     with log.open("w") as log_file:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "nexthub", "serve", "--port", "0"],
             stdout=subprocess.PIPE,
             stderr=log_file,
@@ -103,17 +100,34 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
             text=True,
             env=server_env(home),
         )
+
+
+def stop_serve(process: subprocess.Popen[str]) -> None:
+    """Ctrl-C, as a user stops it; killed if it does not stop."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout:
+        process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The running server (see the module docstring)."""
+    home = tmp_path_factory.mktemp("server-home")
+    prepare_home(home)
+    made = nexthub(home, "keys", "create", "tests", "--quiet")
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    log = home / "server.log"
+    process = start_serve(home, log)
     try:
         line = _first_line(process, STARTUP_TIMEOUT_S)
         assert line.startswith("NextHub API at http://127.0.0.1:"), (line, log.read_text())
         base_url = line.split()[3]
         yield RunningServer(base_url, key, home, log)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+        stop_serve(process)
