@@ -18,6 +18,8 @@ import ctypes
 import logging
 import select
 import signal
+import sys
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,9 +52,7 @@ class Worker:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        # Connection.poll() builds a selector on every call; this is one syscall.
-        self._pipe_readable = select.poll()
-        self._pipe_readable.register(conn.fileno(), select.POLLIN)
+        self._message_waiting = _message_check(conn)
         self._session: LlamaSession | None = None
         self._current: int | None = None
         self._cancelled = False
@@ -118,7 +118,7 @@ class Worker:
 
     def _stop(self) -> bool:
         """True once a Cancel for the current request has arrived."""
-        while not self._cancelled and self._pipe_readable.poll(0):
+        while not self._cancelled and self._message_waiting():
             message = self._conn.recv()
             if isinstance(message, protocol.CancelCommand):
                 self._cancelled = message.request_id == self._current
@@ -186,6 +186,20 @@ def _last_error_line() -> str:
         if "error" in line.lower() or "failed" in line.lower() or "unknown" in line.lower():
             return f"llama.cpp said: {line}"
     return ""
+
+
+def _message_check(conn: Connection) -> Callable[[], bool]:
+    """A check, made between tokens, of whether the app sent something (a Cancel).
+
+    ``Connection.poll(0)`` builds a selector on every call; a poll object made
+    once is one syscall. Windows has no ``select.poll``: there the
+    connection's own poll is used.
+    """
+    if sys.platform == "win32":
+        return lambda: conn.poll(0)
+    readable = select.poll()
+    readable.register(conn.fileno(), select.POLLIN)
+    return lambda: bool(readable.poll(0))
 
 
 if __name__ == "__main__":

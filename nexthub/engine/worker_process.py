@@ -7,6 +7,15 @@ failing outright for code run from stdin or an embedded interpreter), and
 ``python -m nexthub.engine.worker`` imports only what the worker needs, and
 ``multiprocessing.connection.Connection`` still gives message framing and
 pickling over the socket.
+
+How the worker gets its end of the socket: on POSIX it inherits the file
+descriptor (``pass_fds``) and finds its number in the environment. Windows
+cannot inherit a socket that way; there the app duplicates it for the
+worker's process id with ``socket.share`` and writes those bytes to the
+worker's stdin, and the worker rebuilds it with ``socket.fromshare``. (No
+Windows machine runs the tests yet: that path is written from the
+documentation of ``socket.share``, and ``Connection`` takes a socket handle
+on Windows.)
 """
 
 from __future__ import annotations
@@ -22,6 +31,8 @@ from nexthub.engine.errors import EngineError
 
 #: Environment variable naming the inherited socket's file descriptor.
 FD_ENV = "NEXTHUB_ENGINE_FD"
+#: Environment variable saying the socket comes on stdin, from ``socket.share`` (Windows).
+SHARED_ENV = "NEXTHUB_ENGINE_SHARED_SOCKET"
 #: Secrets the worker never needs, kept out of its environment (and /proc/PID/environ).
 _WITHHELD_ENV = ("NEXTHUB_PASSPHRASE",)
 
@@ -60,20 +71,22 @@ class WorkerProcess:
             self.kill()
 
 
+#: The worker: a fresh interpreter that imports only the engine.
+WORKER_COMMAND = [sys.executable, "-m", "nexthub.engine.worker"]
+
+
 def start() -> WorkerProcess:
     """Start a worker; it serves commands until the app closes its end."""
-    if sys.platform == "win32":  # pragma: no cover - no Windows machine here yet
-        raise EngineError("The engine worker does not run on Windows yet.")
     app_end, worker_end = socket.socketpair()
     try:
         env = {k: v for k, v in os.environ.items() if k not in _WITHHELD_ENV}
-        env[FD_ENV] = str(worker_end.fileno())
-        process = subprocess.Popen(
-            [sys.executable, "-m", "nexthub.engine.worker"],
-            pass_fds=(worker_end.fileno(),),
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
+        if sys.platform == "win32":  # pragma: no cover - no Windows machine here yet
+            process = _start_sharing(worker_end, env)
+        else:
+            env[FD_ENV] = str(worker_end.fileno())
+            process = subprocess.Popen(
+                WORKER_COMMAND, pass_fds=(worker_end.fileno(),), stdin=subprocess.DEVNULL, env=env
+            )
     except OSError as exc:
         app_end.close()
         raise EngineError(f"The model worker could not be started: {exc}") from exc
@@ -83,5 +96,20 @@ def start() -> WorkerProcess:
 
 
 def connect_from_environment() -> Connection:
-    """In the worker: the connection whose descriptor the app passed down."""
+    """In the worker: the connection the app passed down (see the module docstring)."""
+    if sys.platform == "win32":  # pragma: no cover - no Windows machine here yet
+        if os.environ.pop(SHARED_ENV, ""):
+            return Connection(socket.fromshare(sys.stdin.buffer.read()).detach())
     return Connection(int(os.environ.pop(FD_ENV)))
+
+
+if sys.platform == "win32":  # pragma: no cover - no Windows machine here yet
+
+    def _start_sharing(worker_end: socket.socket, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        """Start the worker and hand it ``worker_end`` through its stdin."""
+        env[SHARED_ENV] = "1"
+        process = subprocess.Popen(WORKER_COMMAND, stdin=subprocess.PIPE, env=env)
+        assert process.stdin is not None
+        with process.stdin:
+            process.stdin.write(worker_end.share(process.pid))
+        return process
