@@ -5,22 +5,22 @@ same code). Then the program goes the way it was installed
 (:mod:`nexthub.installation`): the remover is run when NextHub may run it
 (pip in a virtual environment, pip --user, pipx, the Windows uninstaller, the
 macOS app to the Trash), else its exact command is printed (``sudo apt-get
-purge nexthub``), followed by whatever is left to do by hand.
+purge nexthub``), followed by whatever is left to do by hand. Those steps are
+:mod:`nexthub.service.uninstall`'s, which the desktop app's "Uninstall
+NextHub…" runs too.
 """
 
 from __future__ import annotations
 
 import argparse
-import shlex
-import subprocess
 import sys
 from typing import Any
 
 from nexthub.cli.data_command import confirm_wipe, report_wipe
-from nexthub.errors import NextHubError
-from nexthub.installation import Removal, detect
+from nexthub.installation import detect
 from nexthub.paths import AppPaths
 from nexthub.service.data_places import wipe_all_data
+from nexthub.service.uninstall import finish_uninstall
 
 
 def register(commands: Any) -> None:
@@ -45,35 +45,5 @@ def run_uninstall(args: argparse.Namespace) -> int:
     if not confirm_wipe(paths, args, then="uninstall"):
         return 1
     report_wipe(wipe_all_data(paths, keep_models=args.keep_models))
-    status = remove_program(removal)
-    for step in removal.afterwards:
-        print(step)
-    return status
-
-
-def remove_program(removal: Removal) -> int:
-    """Run the remover when NextHub may, else print it; return the exit status."""
-    if removal.command is None:
-        return 0
-    command = shlex.join(removal.command)
-    if not removal.runnable:
-        print(f"To remove the program, run:\n    {command}")
-        return 0
-    print(f"Removing the program: {command}")
-    try:
-        if removal.detached:  # it replaces our own files: start it, and let this process end
-            subprocess.Popen(removal.command, close_fds=True)
-            return 0
-        done = subprocess.run(removal.command, check=False)
-    except OSError as exc:
-        raise NextHubError(
-            f"NextHub could not start `{command}` ({exc.strerror or type(exc).__name__}). "
-            "Your data is already deleted; run that command yourself to remove the program."
-        ) from exc
-    if done.returncode != 0:
-        raise NextHubError(
-            f"`{command}` failed (exit status {done.returncode}). Your data is already "
-            "deleted; run that command yourself to remove the program."
-        )
-    print("NextHub is uninstalled.")
+    finish_uninstall(removal, print)
     return 0

@@ -11,6 +11,8 @@ the window and runs the same startup steps again: after a wipe they find no
 key and show the first-run welcome; after a wipe that failed (the chats are
 intact) they unlock the chats as at launch. What the Privacy page said about
 it (a keyring warning, the failure) is shown in the next window's banner.
+"Uninstall NextHub…" closes the Hub too; once it is done the app quits (a
+failure starts over the same way).
 
 Telemetry (off unless the user said yes): one per app, shared by every Hub
 the startup opens; its thread writes counts and sends due reports in the
@@ -116,6 +118,8 @@ class DesktopApp(QObject):
         self.window.closed.connect(self._app.quit)
         self.window.pages.data_wiped.connect(self._start_over)
         self.window.pages.hub_closed.connect(self._start_over)
+        self.window.uninstaller.uninstalled.connect(self._uninstalled)
+        self.window.uninstaller.failed.connect(self._start_over)
         self.window.show()
         self.window.start()
         if self._note:
@@ -133,6 +137,12 @@ class DesktopApp(QObject):
             window.discard()
         logger.info("the chats were closed under the window: starting over")
         self.startup.begin()
+
+    def _uninstalled(self) -> None:
+        """Everything is deleted and the hub closed by the uninstall: quit."""
+        self.hub = None
+        logger.info("uninstalled: quitting")
+        self._app.quit()
 
     def shutdown(self) -> None:
         """Stop a load or an answer, finish the background tasks, close the Hub."""

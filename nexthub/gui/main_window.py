@@ -10,6 +10,9 @@ dropped on the window, the message box included, are imported in the model manag
 
 When "Delete all my data" closes the hub under it, the window is let go
 (:meth:`MainWindow.discard`) and the app starts over (:mod:`nexthub.gui.app`).
+File > Uninstall NextHub… (on macOS in the application menu, where it is the
+only way to delete the data) is its :attr:`MainWindow.uninstaller`
+(:mod:`nexthub.gui.uninstaller`); the app quits when it is done.
 
 Every failure that reaches it (a model that does not load, a crash of the
 worker, a locked database, a full disk, a problem from the chat view) goes to
@@ -33,6 +36,7 @@ from nexthub.gui.model_status import ModelStatus
 from nexthub.gui.sidebar import Sidebar
 from nexthub.gui.tasks import TaskRunner
 from nexthub.gui.theme import app_icon
+from nexthub.gui.uninstaller import Uninstaller
 from nexthub.gui.window_pages import WindowPages, delete_when_idle
 from nexthub.service.hub import Hub
 
@@ -72,6 +76,7 @@ class MainWindow(QMainWindow):
         self.loader = ModelLoader(hub, tasks, self, before_load=self.chat.stop_then)
         self.model_status = ModelStatus(self.loader)
         self.pages = WindowPages(hub, tasks, self, self.loader, before_wipe=self.chat.stop_then)
+        self.uninstaller = Uninstaller(hub, tasks, self, before_wipe=self.chat.stop_then)
         self.setAcceptDrops(True)
         self._layout()
         self._menus()
@@ -125,6 +130,9 @@ class MainWindow(QMainWindow):
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.models_action = self._add("&File", "&Manage models…", self.request_models)
         self.privacy_action = self._add("&File", "&Privacy and data…", self.request_privacy)
+        self.uninstall_action = self._add("&File", "&Uninstall NextHub…", self.uninstaller.ask)
+        # macOS: in the application menu, beside Preferences and Quit.
+        self.uninstall_action.setMenuRole(QAction.MenuRole.ApplicationSpecificRole)
         self._menu("&File").addSeparator()
         self.quit_action = self._add("&File", "&Quit", self.quit, "Ctrl+Q")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)

@@ -57,13 +57,7 @@ class Notice(QLabel):
 
 def confirm(parent: QWidget, title: str, text: str, *, action: str, details: str = "") -> bool:
     """Ask before something that cannot be undone; the safe answer (Cancel) is the default."""
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle(title)
-    box.setAccessibleName(title)
-    box.setText(text)
-    if details:
-        box.setInformativeText(details)
+    box = _message_box(parent, QMessageBox.Icon.Warning, title, text, details)
     proceed = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
     proceed.setAccessibleName(action)
     keep = box.addButton(QMessageBox.StandardButton.Cancel)
@@ -72,3 +66,23 @@ def confirm(parent: QWidget, title: str, text: str, *, action: str, details: str
     box.setEscapeButton(keep)
     box.exec()
     return box.clickedButton() is proceed
+
+
+def tell(parent: QWidget, title: str, text: str, *, details: str = "") -> None:
+    """Say, in a box the user closes, what happened when the window is about to go away."""
+    box = _message_box(parent, QMessageBox.Icon.Information, title, text, details)
+    box.addButton(QMessageBox.StandardButton.Ok).setAccessibleName("OK")
+    box.exec()
+
+
+def _message_box(
+    parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, details: str
+) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setIcon(icon)
+    box.setWindowTitle(title)
+    box.setAccessibleName(title)
+    box.setText(text)
+    if details:
+        box.setInformativeText(details)
+    return box

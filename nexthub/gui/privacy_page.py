@@ -4,7 +4,8 @@ The places and their sizes are :func:`nexthub.service.data_places.data_places`,
 the list ``nexthub data path`` prints. "Delete all my data" (everything NextHub
 keeps but the user's own models added by reference) first shows exactly what
 will go (:func:`~nexthub.service.data_places.wipe_plan`, what ``nexthub data
-wipe`` shows), asks, and then wipes through the same code.
+wipe`` shows), asks, and then wipes through the same code; its "Keep
+downloaded models" box is ``nexthub data wipe --keep-models``.
 The wipe closes the hub (a database cannot be deleted under an open
 connection), so afterwards the window must let go of it: :attr:`PrivacyPage.data_wiped`
 says "go back to first run", :attr:`PrivacyPage.hub_closed` says "the wipe
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QGroupBox,
     QHeaderView,
     QScrollArea,
@@ -32,7 +34,7 @@ from PySide6.QtWidgets import (
 from nexthub.gui.data_export_box import DataExportBox
 from nexthub.gui.key_protection_box import KeyProtectionBox
 from nexthub.gui.notice import Notice, confirm
-from nexthub.gui.tasks import TaskRunner
+from nexthub.gui.tasks import TaskRunner, right_away
 from nexthub.gui.telemetry_box import TelemetryBox
 from nexthub.gui.widgets import button, text_label
 from nexthub.service.data_places import (
@@ -67,7 +69,7 @@ class PrivacyPage(QWidget):
         self._hub = hub
         self._tasks = tasks
         #: Runs its argument once nothing writes to the store (see the module docstring).
-        self._before_wipe = before_wipe
+        self._before_wipe = before_wipe or right_away
         self.setAccessibleName("Privacy and data")
 
         self.places = QTableWidget(0, 3, self)
@@ -86,6 +88,11 @@ class PrivacyPage(QWidget):
         self.protection_box = KeyProtectionBox(hub, tasks, self)
         self.telemetry_box = TelemetryBox(hub, tasks, self)
 
+        self.keep_models = QCheckBox("Keep downloaded models", self)
+        self.keep_models.setAccessibleName("Keep downloaded models")
+        self.keep_models.setToolTip(
+            "Keep the models NextHub downloaded or copied, for a later install"
+        )
         self.wipe_button = button("Delete all my data…", "Delete everything NextHub keeps", self)
         self.wipe_button.clicked.connect(self.ask_to_wipe)
         self.wipe_notice = Notice("Delete all my data message", self)
@@ -96,6 +103,7 @@ class PrivacyPage(QWidget):
                 "What deleting all data does",
                 self,
             ),
+            self.keep_models,
             self.wipe_button,
             self.wipe_notice,
         )
@@ -141,17 +149,23 @@ class PrivacyPage(QWidget):
         """Find out exactly what would be deleted, then ask."""
         self.wipe_notice.clear_message()
         paths = self._hub.paths
-        self._tasks.run(lambda: wipe_plan(paths), self._confirm_wipe, self.wipe_notice.show_problem)
+        keep_models = self.keep_models.isChecked()
+        self._tasks.run(
+            lambda: wipe_plan(paths, keep_models=keep_models),
+            lambda plan: self._confirm_wipe(plan, keep_models=keep_models),
+            self.wipe_notice.show_problem,
+        )
 
-    def _confirm_wipe(self, plan: WipePlan) -> None:
+    def _confirm_wipe(self, plan: WipePlan, *, keep_models: bool) -> None:
         if not plan:
             self.wipe_notice.show_info("There is nothing to delete.")
             return
-        listing = "\n".join(f"{p.what} ({p.size_text}): {p.where}" for p in plan.goes)
+        listing = plan.goes_text()
+        kept = "".join(f"\nIt keeps {p.where}" for p in plan.stays)
         if not confirm(
             self,
             "Delete all my data",
-            "This deletes, for good:\n\n" + listing,
+            "This deletes, for good:\n\n" + listing + kept,
             action="Delete everything",
             details=f"{plan.consequences} To keep your chats, export them first.",
         ):
@@ -161,15 +175,16 @@ class PrivacyPage(QWidget):
         hub = self._hub
 
         def wipe() -> None:
-            self._tasks.run(lambda: wipe_hub_data(hub), self._wiped, self._wipe_failed)
+            self._tasks.run(
+                lambda: wipe_hub_data(hub, keep_models=keep_models), self._wiped, self._wipe_failed
+            )
 
-        if self._before_wipe is None:
-            wipe()
-        else:
-            self._before_wipe(wipe)
+        self._before_wipe(wipe)
 
     def _wiped(self, report: WipeReport) -> None:
         text = "Deleted every chat and its key, and everything else NextHub kept."
+        if report.kept:
+            text += " Kept: " + ", ".join(str(path) for path in report.kept) + "."
         if report.warning:
             self.wipe_notice.show_error(f"{text} {report.warning}")
         else:

@@ -111,6 +111,11 @@ class TaskRunner:
         self._delivery.delivered.emit(deliver)
 
 
+def right_away(action: Callable[[], None]) -> None:
+    """Run ``action`` now: the ``before_wipe`` of a caller with nothing to stop first."""
+    action()
+
+
 def _owner_alive(callback: Callable[..., None] | None) -> bool:
     """False when ``callback`` is a method of a Qt object that was deleted meanwhile.
 

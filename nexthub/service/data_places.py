@@ -86,6 +86,10 @@ class WipePlan:
         """False when there is nothing to delete."""
         return bool(self.goes)
 
+    def goes_text(self) -> str:
+        """What goes, one place a line, as the desktop app's confirmations list it."""
+        return "\n".join(f"{p.what} ({p.size_text}): {p.where}" for p in self.goes)
+
 
 def wipe_plan(paths: AppPaths, *, keep_models: bool = False) -> WipePlan:
     """What :func:`wipe_all_data` (and ``nexthub data wipe``) would delete now."""

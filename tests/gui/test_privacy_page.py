@@ -186,3 +186,25 @@ def test_deleting_all_data_says_what_goes_asks_then_wipes_and_signals(
     assert page.wipe_notice.text().startswith("Deleted every chat and its key")
     # Everything else went too (settings included: the next start is a first run).
     assert [p for p in hub.paths.owned_folders() if p.exists()] == []
+
+
+def test_keep_downloaded_models_keeps_the_models_folder(
+    qtbot: QtBot, page: PrivacyPage, hub: Hub, idle: Idle
+) -> None:
+    models = hub.paths.models_dir
+    models.mkdir(parents=True, exist_ok=True)
+    model = models / "downloaded.gguf"
+    model.write_bytes(b"GGUF" + bytes(60))
+    dialogs = MessageBoxes()
+
+    page.keep_models.setChecked(True)
+    dialogs.answer("Delete everything")
+    with qtbot.waitSignal(page.data_wiped, timeout=WAIT_MS):
+        qtbot.mouseClick(page.wipe_button, Qt.MouseButton.LeftButton)
+    idle()
+
+    assert f"It keeps {models}" in dialogs.seen[0]
+    assert "Downloaded models are kept." in dialogs.seen[0]
+    assert model.read_bytes() == b"GGUF" + bytes(60)
+    assert not hub.paths.chats_db_file.exists() and not hub.paths.config.exists()
+    assert f"Kept: {models}" in page.wipe_notice.text()
