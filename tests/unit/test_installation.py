@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from nexthub.installation import InstallKind, Running, detect
+from nexthub.installation import FLATPAK_APP_ID, InstallKind, Running, detect
 
 
 def dist_info(site_packages: Path, name: str, *, editable: bool = False) -> Path:
@@ -48,8 +48,25 @@ def running(
     platform: str,
     frozen: bool = False,
     dpkg_info: Path = Path("/var/lib/dpkg/info"),
+    flatpak_id: str | None = None,
 ) -> Running:
-    return Running(executable, prefix, Path(sys.base_prefix), frozen, platform, dpkg_info)
+    return Running(
+        executable, prefix, Path(sys.base_prefix), frozen, platform, dpkg_info, flatpak_id
+    )
+
+
+def test_a_flatpak_says_the_flatpak_command_it_cannot_run_from_its_sandbox(
+    tmp_path: Path,
+) -> None:
+    app = Path("/app")
+    removal = detect(
+        running(app / "bin" / "python3", app, platform="linux", flatpak_id=FLATPAK_APP_ID),
+        installed(tmp_path),
+    )
+    assert removal.kind is InstallKind.FLATPAK
+    assert removal.command == ["flatpak", "uninstall", "--delete-data", FLATPAK_APP_ID]
+    assert not removal.runnable
+    assert f"~/.var/app/{FLATPAK_APP_ID}" in removal.afterwards[0]
 
 
 def test_pip_in_a_venv_runs_pip_uninstall_for_nexthub_and_the_starter_model(
