@@ -13,7 +13,6 @@ never a query string, a header or any content.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import ipaddress
 import logging
 import socket
@@ -30,12 +29,14 @@ from nexthub.service.api_keys import ApiKeys
 from nexthub.service.hub import Hub
 from nexthub.service.telemetry_access import start_reporting
 from nexthub.web import ServerSettings, WebLogins, create_app
-
-DEFAULT_PORT = 8765
-LOOPBACK_V4 = "127.0.0.1"
-LOOPBACK_V6 = "::1"
-#: Seconds open streams get to finish when the server stops.
-GRACEFUL_SHUTDOWN_S = 3
+from nexthub.web.listening import (
+    DEFAULT_PORT,
+    PortUnavailableError,
+    is_wildcard,
+    listen,
+    origin_of,
+    server_config,
+)
 
 
 def register(commands: Any) -> None:
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = ServerSettings(
             allowed_origins=tuple(args.allow_origin),
-            extra_hosts=(args.host,) if args.host and not _is_wildcard(args.host) else (),
+            extra_hosts=(args.host,) if args.host and not is_wildcard(args.host) else (),
         )
     except ValueError as exc:
         raise NextHubError(f"Bad server setting: {exc}.") from None
@@ -83,20 +84,15 @@ def run(args: argparse.Namespace) -> int:
         progress = ProgressLine(f"Loading {args.model or 'the default model'}")
         loaded = hub.load_model(args.model, progress.update)
         progress.done()
-        sockets = _bind(args.host, args.port)
+        try:
+            sockets = listen(args.host, args.port)
+        except PortUnavailableError as exc:
+            raise NextHubError(f"{exc} Choose another with --port.") from None
         try:
             _announce(sockets, loaded.name, args.host, paths)
-            logins = _web_logins(_origin(sockets[0]))
+            logins = _web_logins(origin_of(sockets[0]))
             _configure_logging()
-            config = uvicorn.Config(
-                create_app(hub, settings, logins=logins),
-                access_log=False,  # it would log query strings and client addresses
-                server_header=False,
-                proxy_headers=False,
-                lifespan="off",
-                log_level="info",
-                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-            )
+            config = server_config(create_app(hub, settings, logins=logins))
             uvicorn.Server(config).run(sockets=sockets)
         finally:
             for sock in sockets:
@@ -108,59 +104,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _is_wildcard(host: str) -> bool:
-    with contextlib.suppress(ValueError):
-        return ipaddress.ip_address(host).is_unspecified
-    return False
-
-
-def _bind(host: str | None, port: int) -> list[socket.socket]:
-    """Listening sockets: loopback (IPv4, and IPv6 where there is one), or ``host``."""
-    if host:
-        try:
-            family, _kind, _proto, _, address = socket.getaddrinfo(
-                host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-            )[0]
-        except socket.gaierror as exc:
-            raise NextHubError(f"Cannot listen on '{host}': {exc.strerror}.") from None
-        return [_listen(family, address, host)]
-    first = _listen(socket.AF_INET, (LOOPBACK_V4, port), LOOPBACK_V4)
-    sockets = [first]
-    if socket.has_ipv6:
-        actual_port = first.getsockname()[1]
-        with contextlib.suppress(OSError):  # no IPv6 loopback here: IPv4 is enough
-            sockets.append(_listen(socket.AF_INET6, (LOOPBACK_V6, actual_port), LOOPBACK_V6))
-    return sockets
-
-
-def _listen(family: int, address: Any, shown: str) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        if family == socket.AF_INET6:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        if sys.platform != "win32":
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(128)
-    except OSError as exc:
-        sock.close()
-        if family == socket.AF_INET6 and shown == LOOPBACK_V6:
-            raise
-        raise NextHubError(
-            f"Cannot listen on {shown} port {address[1]}: {exc.strerror}. "
-            "Choose another port with --port."
-        ) from None
-    return sock
-
-
-def _origin(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
-
-
 def _url(sock: socket.socket) -> str:
-    return f"{_origin(sock)}/v1"
+    return f"{origin_of(sock)}/v1"
 
 
 def _web_logins(origin: str) -> WebLogins:

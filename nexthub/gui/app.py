@@ -149,6 +149,7 @@ class DesktopApp(QObject):
         if self.window is not None:
             self.window.chat.stop()
             self.window.loader.cancel()
+            self.window.web_server.stop_now()  # before the Hub it serves closes
         if self.hub is not None:
             self.hub.engine.cancel()
         self._tasks.shutdown()

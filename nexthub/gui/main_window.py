@@ -37,6 +37,7 @@ from nexthub.gui.sidebar import Sidebar
 from nexthub.gui.tasks import TaskRunner
 from nexthub.gui.theme import app_icon
 from nexthub.gui.uninstaller import Uninstaller
+from nexthub.gui.web_server_switch import WebServerSwitch
 from nexthub.gui.window_pages import WindowPages, delete_when_idle
 from nexthub.service.hub import Hub
 
@@ -75,8 +76,12 @@ class MainWindow(QMainWindow):
         # A load, or deleting all data, first stops the answer being written (kept so far).
         self.loader = ModelLoader(hub, tasks, self, before_load=self.chat.stop_then)
         self.model_status = ModelStatus(self.loader)
-        self.pages = WindowPages(hub, tasks, self, self.loader, before_wipe=self.chat.stop_then)
-        self.uninstaller = Uninstaller(hub, tasks, self, before_wipe=self.chat.stop_then)
+        # The localhost web GUI and API, while Settings say so; stopped before a wipe.
+        self.web_server = WebServerSwitch(hub, tasks, self)
+        self.pages = WindowPages(
+            hub, tasks, self, self.loader, before_wipe=self._before_wipe, server=self.web_server
+        )
+        self.uninstaller = Uninstaller(hub, tasks, self, before_wipe=self._before_wipe)
         self.setAcceptDrops(True)
         self._layout()
         self._menus()
@@ -173,11 +178,12 @@ class MainWindow(QMainWindow):
     # -- What the app (and the other windows) call ------------------------------------------
 
     def start(self, *, load_model: bool = True) -> None:
-        """Fill the sidebar, open a new chat, and (by default) load the default model."""
+        """Fill the sidebar, open a new chat, (by default) load the default model, serve if set."""
         self.sidebar.refresh()
         self.new_chat()
         if load_model:
             self.loader.load_default()
+        self.web_server.apply(self._hub.settings.web_gui_enabled)
 
     @Slot()
     def new_chat(self) -> None:
@@ -232,9 +238,10 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        """Stop what is running (an answer, a load), then tell the app."""
+        """Stop what is running (an answer, a load, the web server), then tell the app."""
         self.chat.stop()
         self.loader.cancel()
+        self.web_server.stop_now()
         super().closeEvent(event)
         self.closed.emit()
 
@@ -246,8 +253,13 @@ class MainWindow(QMainWindow):
         """
         self.chat.stop()
         self.loader.cancel()
+        self.web_server.stop_now()
         self.pages.hide_all()
         delete_when_idle(self, self._tasks)
+
+    def _before_wipe(self, then: Callable[[], None]) -> None:
+        """Before the store is deleted: stop serving it, stop the answer, then ``then``."""
+        self.web_server.stop_then(lambda: self.chat.stop_then(then))
 
     # -- Drag and drop -----------------------------------------------------------------------
 

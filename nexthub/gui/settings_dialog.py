@@ -6,9 +6,10 @@ way the message says which field is wrong and what it accepts, and the
 dialog stays open with what the user typed. Engine settings (threads, GPU
 layers, context) apply to the next model load; the theme applies at once.
 
-The localhost web GUI (issue 6) does not exist yet: its switch is saved, and
-the dialog says that the server comes in a later version instead of showing
-an address or a login link that would lead nowhere.
+The web GUI switch and its port apply when saved (:class:`WebServerSwitch`
+starts or stops the server). While it runs, the dialog shows its address
+and offers a one-time login link: copied, or opened in the browser. Each
+link works once; another click makes another.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from typing import Any
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QApplication,
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 from nexthub.gui.notice import Notice
 from nexthub.gui.tasks import TaskRunner
 from nexthub.gui.theme import apply_theme
+from nexthub.gui.web_gui_settings import WebGuiSettings
+from nexthub.gui.web_server_switch import WebServerSwitch
 from nexthub.gui.widgets import refill, text_label
 from nexthub.models import InstalledModel
 from nexthub.service.hub import Hub
@@ -40,10 +42,6 @@ from nexthub.service.settings_form import AUTO_TEXT, SettingsForm
 _THEME_NAMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 #: The default-model choice that lets NextHub pick (the starter, else the first installed).
 AUTOMATIC_MODEL = "Automatic (the starter model, else the first installed)"
-WEB_GUI_LATER = (
-    "The web GUI arrives in a later version of NextHub. This choice is saved now and takes "
-    "effect then; until then nothing listens on the network."
-)
 
 
 class SettingsDialog(QDialog):
@@ -52,10 +50,17 @@ class SettingsDialog(QDialog):
     #: The settings were saved: the new AppSettings.
     settings_saved = Signal(object)
 
-    def __init__(self, hub: Hub, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        tasks: TaskRunner,
+        parent: QWidget | None = None,
+        server: WebServerSwitch | None = None,
+    ) -> None:
         super().__init__(parent)
         self._hub = hub
         self._tasks = tasks
+        self._server = server
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")
         settings = hub.settings
@@ -75,12 +80,6 @@ class SettingsDialog(QDialog):
         for theme in THEMES:
             self.theme.addItem(_THEME_NAMES[theme], theme)
         self.theme.setCurrentIndex(THEMES.index(settings.theme))
-        self.web_gui = QCheckBox("Run the web GUI on this computer (localhost only)", self)
-        self.web_gui.setAccessibleName("Web GUI on or off")
-        self.web_gui.setChecked(settings.web_gui_enabled)
-        # WEB GUI (issue 6): the server's address and a copyable login link go here,
-        # read from the running server, once it exists. Nothing is shown until then.
-        web_note = text_label(WEB_GUI_LATER, "About the web GUI", self)
 
         fields = QFormLayout()
         fields.addRow("Threads", self.threads)
@@ -91,8 +90,8 @@ class SettingsDialog(QDialog):
         fields.addRow("", _hint(f"tokens; '{AUTO_TEXT}': the model's own (up to 32,768)", self))
         fields.addRow("Default model", self.default_model)
         fields.addRow("Theme", self.theme)
-        fields.addRow("Web GUI", self.web_gui)
-        fields.addRow("", web_note)
+        self.web = WebGuiSettings(hub, form.web_port or "", server, self)
+        self.web.add_rows(fields)
 
         self.notice = Notice("Settings message", self)
         self.buttons = QDialogButtonBox(
@@ -109,6 +108,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.notice)
         layout.addWidget(self.buttons)
 
+        self.web.link_copied.connect(
+            lambda: self.notice.show_info("Copied a login link. It works once, in one browser.")
+        )
         self.refresh_models()
 
     def refresh_models(self) -> None:
@@ -137,11 +139,12 @@ class SettingsDialog(QDialog):
             threads=self.threads.text(),
             gpu_layers=self.gpu_layers.text(),
             context_size=self.context_size.text(),
+            web_port=self.web.port.text(),
         )
         return form.changes() | {
             "default_model": self.default_model.currentData(),
             "theme": self.theme.currentData(),
-            "web_gui_enabled": self.web_gui.isChecked(),
+            "web_gui_enabled": self.web.enabled.isChecked(),
         }
 
     def _saved(self, settings: AppSettings) -> None:

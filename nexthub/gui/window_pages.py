@@ -39,7 +39,9 @@ from nexthub.gui.model_manager import ModelManager
 from nexthub.gui.privacy_page import PrivacyPage
 from nexthub.gui.settings_dialog import SettingsDialog
 from nexthub.gui.tasks import TaskRunner
+from nexthub.gui.web_server_switch import WebServerSwitch
 from nexthub.service.hub import Hub
+from nexthub.service.settings import AppSettings
 
 #: Milliseconds between looks at whether a retired widget's tasks have all finished.
 IDLE_POLL_MS = 200
@@ -65,8 +67,10 @@ class WindowPages(QObject):
         loader: ModelLoader,
         *,
         before_wipe: Callable[[Callable[[], None]], None] | None = None,
+        server: WebServerSwitch | None = None,
     ) -> None:
         super().__init__(window)
+        self._server = server
         self._hub = hub
         self._tasks = tasks
         self._window = window
@@ -83,7 +87,7 @@ class WindowPages(QObject):
     def open_settings(self) -> SettingsDialog:
         """Show Settings (a fresh dialog, or the one already open)."""
         if self.settings is None:
-            dialog = SettingsDialog(self._hub, self._tasks, self._window)
+            dialog = SettingsDialog(self._hub, self._tasks, self._window, server=self._server)
             dialog.settings_saved.connect(self._settings_saved)
             dialog.finished.connect(lambda _result: self._settings_closed(dialog))
             self.settings = dialog
@@ -130,9 +134,11 @@ class WindowPages(QObject):
     # -- Reactions ---------------------------------------------------------------------------
 
     @Slot(object)
-    def _settings_saved(self, _settings: object) -> None:
+    def _settings_saved(self, settings: AppSettings) -> None:
         if self.models is not None:
             self.models.refresh()  # context size and GPU layers change the fit
+        if self._server is not None:
+            self._server.apply(settings.web_gui_enabled)
 
     def _settings_closed(self, dialog: SettingsDialog) -> None:
         if dialog is self.settings:

@@ -23,6 +23,7 @@ from nexthub.engine import LoadSettings
 
 Theme = Literal["system", "light", "dark"]
 THEMES: tuple[Theme, ...] = ("system", "light", "dark")
+MAX_PORT = 65535
 #: The longest the API's usage log keeps raw rows (ten years: "forever" in practice).
 MAX_RETENTION_DAYS = 3650
 
@@ -42,6 +43,8 @@ class AppSettings:
     theme: Theme = "system"
     #: Whether the localhost web GUI and API run while the app is open.
     web_gui_enabled: bool = False
+    #: The port they listen on, on 127.0.0.1 and ::1 (0: any free port).
+    web_port: int = 8765
     #: The first-run welcome was completed.
     welcomed: bool = False
     #: Days the API's usage log keeps each call before folding it into daily totals.
@@ -62,6 +65,8 @@ class AppSettings:
             and 1 <= self.api_usage_retention_days <= MAX_RETENTION_DAYS
         ):
             problems.append(f"usage retention must be 1 to {MAX_RETENTION_DAYS} days")
+        if not (isinstance(self.web_port, int) and 0 <= self.web_port <= MAX_PORT):
+            problems.append(f"the web GUI's port must be 0 to {MAX_PORT}")
         if self.theme not in THEMES:
             problems.append(f"theme must be one of {', '.join(THEMES)}")
         if problems:

@@ -1,7 +1,7 @@
 """What a person types into Settings, turned into settings values, with messages when it is wrong.
 
 The desktop Settings dialog (and later the web GUI's) shows threads, GPU
-layers and context size as text a person edits. Reading that text is the same
+layers, context size and the web GUI's port as text a person edits. Reading that text is the same
 job in every face, and the messages must be the same too, so it is done here:
 :meth:`SettingsForm.changes` gives the keyword arguments for
 ``Hub.change_settings``, or raises ``ValueError`` naming every field that is
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from nexthub.service.settings import AppSettings
+from nexthub.service.settings import MAX_PORT, AppSettings
 
 #: What the text fields show for "let NextHub choose".
 AUTO_TEXT = "auto"
@@ -27,6 +27,8 @@ class SettingsForm:
     threads: str
     gpu_layers: str
     context_size: str
+    #: The web GUI's port ('auto': any free port); None where the face has no such field.
+    web_port: str | None = None
 
     @classmethod
     def of(cls, settings: AppSettings) -> SettingsForm:
@@ -35,6 +37,7 @@ class SettingsForm:
             threads=AUTO_TEXT if settings.threads is None else str(settings.threads),
             gpu_layers=str(settings.gpu_layers),
             context_size=AUTO_TEXT if settings.context_size == 0 else str(settings.context_size),
+            web_port=AUTO_TEXT if settings.web_port == 0 else str(settings.web_port),
         )
 
     def changes(self) -> dict[str, Any]:
@@ -43,9 +46,15 @@ class SettingsForm:
         threads = _read(self.threads, "Threads", minimum=1, problems=problems, auto=None)
         gpu_layers = _read(self.gpu_layers, "GPU layers", minimum=0, problems=problems, auto="auto")
         context = _read(self.context_size, "Context size", minimum=0, problems=problems, auto=0)
+        changes = {"threads": threads, "gpu_layers": gpu_layers, "context_size": context}
+        if self.web_port is not None:
+            port = _read(self.web_port, "Web GUI port", minimum=0, problems=problems, auto=0)
+            if isinstance(port, int) and port > MAX_PORT:
+                problems.append(f"Web GUI port must be at most {MAX_PORT}.")
+            changes["web_port"] = port
         if problems:
             raise ValueError(" ".join(problems))
-        return {"threads": threads, "gpu_layers": gpu_layers, "context_size": context}
+        return changes
 
 
 def _read(

@@ -47,7 +47,8 @@ def test_settings_are_saved_and_shown_again(
     dialog.context_size.setText("8,192")
     dialog.default_model.setCurrentIndex(1)
     dialog.theme.setCurrentText("Dark")
-    dialog.web_gui.setChecked(True)
+    dialog.web.enabled.setChecked(True)
+    dialog.web.port.setText("9123")
     with qtbot.waitSignal(dialog.settings_saved, timeout=WAIT_MS) as saved:
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     idle()
@@ -62,7 +63,9 @@ def test_settings_are_saved_and_shown_again(
         "default_model": "smollm2-135m-instruct",
         "theme": "dark",
         "web_gui_enabled": True,
+        "web_port": 9123,
         "welcomed": True,
+        "api_usage_retention_days": 30,
     }
     assert hub.settings.context_size == 8192
 
@@ -74,7 +77,7 @@ def test_settings_are_saved_and_shown_again(
     )
     assert again.default_model.currentText() == "SmolLM2 135M Instruct"
     assert again.theme.currentText() == "Dark"
-    assert again.web_gui.isChecked()
+    assert again.web.enabled.isChecked() and again.web.port.text() == "9123"
 
 
 def test_an_invalid_value_is_refused_with_a_reason_and_nothing_is_saved(
@@ -104,13 +107,20 @@ def test_an_invalid_value_is_refused_with_a_reason_and_nothing_is_saved(
     assert hub.settings.threads == 2 and hub.settings.context_size == 0
 
 
-def test_the_web_gui_switch_says_the_server_comes_later_and_shows_no_address(
+def test_without_a_running_server_the_web_gui_shows_no_address_and_no_link(
     qtbot: QtBot, hub: Hub, tasks: TaskRunner, idle: Idle
 ) -> None:
     dialog = open_dialog(qtbot, hub, tasks, idle)
+    assert dialog.web.status.text() == "Off: nothing listens on the network."
     texts = [label.text() for label in dialog.findChildren(QLabel)]
-    assert any("web GUI arrives in a later version" in text for text in texts)
-    assert not any("http" in text or "127.0.0.1" in text for text in texts)
-    names = [w.accessibleName() for w in (dialog.threads, dialog.gpu_layers, dialog.context_size)]
-    assert names == ["Threads", "GPU layers", "Context size"]
-    assert dialog.web_gui.accessibleName() and dialog.save_button.accessibleName()
+    assert not any("http" in text for text in texts)
+    assert not dialog.web.copy_link_button.isEnabled()
+    assert not dialog.web.open_browser_button.isEnabled()
+    fields = (dialog.threads, dialog.gpu_layers, dialog.context_size, dialog.web.port)
+    assert [w.accessibleName() for w in fields] == [
+        "Threads",
+        "GPU layers",
+        "Context size",
+        "Web GUI port",
+    ]
+    assert dialog.web.enabled.accessibleName() and dialog.save_button.accessibleName()

@@ -9,11 +9,18 @@ from nexthub.service.settings_form import SettingsForm
 
 
 def test_the_form_shows_the_settings_and_reads_them_back_unchanged() -> None:
-    settings = AppSettings(threads=6, gpu_layers="auto", context_size=0)
+    settings = AppSettings(threads=6, gpu_layers="auto", context_size=0, web_port=9000)
     form = SettingsForm.of(settings)
 
-    assert form == SettingsForm(threads="6", gpu_layers="auto", context_size="auto")
-    assert form.changes() == {"threads": 6, "gpu_layers": "auto", "context_size": 0}
+    assert form == SettingsForm(
+        threads="6", gpu_layers="auto", context_size="auto", web_port="9000"
+    )
+    assert form.changes() == {
+        "threads": 6,
+        "gpu_layers": "auto",
+        "context_size": 0,
+        "web_port": 9000,
+    }
     assert SettingsForm.of(AppSettings()).changes()["threads"] is None
 
 
@@ -40,3 +47,12 @@ def test_every_bad_field_is_named_with_what_it_accepts() -> None:
         "GPU layers must be 'auto' or a whole number of 0 or more. "
         "Context size must be 'auto' or a whole number of 0 or more."
     )
+
+
+def test_the_web_port_is_a_port_or_auto_for_any_free_one() -> None:
+    fields = {"threads": "auto", "gpu_layers": "0", "context_size": "auto"}
+    assert SettingsForm(**fields, web_port="auto").changes()["web_port"] == 0
+    assert SettingsForm(**fields, web_port="8080").changes()["web_port"] == 8080
+    assert "web_port" not in SettingsForm(**fields).changes()  # a face without the field
+    with pytest.raises(ValueError, match="Web GUI port must be at most 65535"):
+        SettingsForm(**fields, web_port="70000").changes()
