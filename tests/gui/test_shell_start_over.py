@@ -1,4 +1,5 @@
-"""Delete all my data from the window: back to first run; a wipe that fails: unlock again.
+"""Delete all my data from the window: back to first run; a wipe that fails: unlock again;
+Uninstall NextHub…: everything deleted, then the app quits.
 
 The whole app runs (:class:`DesktopApp`: the startup steps, the window, the
 Privacy page) on the real encrypted store of this test's NEXTHUB_HOME, with
@@ -182,3 +183,31 @@ def test_a_wipe_that_fails_keeps_the_chats_and_unlocks_them_again(
     assert "Nothing was deleted" in reopened.banner.message()
     assert read_settings(paths.settings_file).welcomed
     qtbot.waitUntil(lambda: not shiboken6.isValid(window), timeout=WAIT_MS)
+
+
+@pytest.mark.model
+def test_uninstall_nexthub_deletes_everything_then_the_app_quits(
+    desktop: DesktopApp,
+    paths: AppPaths,
+    qapp: QApplication,
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The editable development install: its uninstall removes no program, it says what is left.
+    quits: list[bool] = []
+    monkeypatch.setattr(qapp, "quit", lambda: quits.append(True))
+    desktop.start()
+    window = unlock(desktop, qtbot)
+    # Loaded first: a load still starting when the hub closes can leave a new worker behind.
+    qtbot.waitUntil(lambda: window.model_status.text() == f"Model: {STARTER}", timeout=WAIT_MS)
+    boxes = MessageBoxes()
+
+    boxes.answer("Uninstall")
+    window.uninstall_action.trigger()
+    qtbot.waitUntil(lambda: len(boxes.seen) == 1, timeout=WAIT_MS)
+    boxes.answer("OK")
+    qtbot.waitUntil(lambda: quits == [True], timeout=WAIT_MS)
+
+    assert "This is a development install" in boxes.seen[1]
+    assert desktop.hub is None  # closed by the wipe: shutdown must not close it again
+    assert [folder for folder in paths.owned_folders() if folder.exists()] == []
