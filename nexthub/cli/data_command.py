@@ -37,6 +37,7 @@ from nexthub.service.data_export import (
 from nexthub.service.data_places import WipeReport, data_places, wipe_all_data, wipe_plan
 from nexthub.service.display import plural
 from nexthub.service.key_protection import KEY_FILE_WARNING, change_protection, describe_protection
+from nexthub.service.telemetry_access import open_telemetry
 from nexthub.store import ConversationDump, ExportPassphraseError
 from nexthub.store.keys import PASSPHRASE_ENV, KeyProtection, KeyStore
 from nexthub.store.portable import read_export
@@ -119,13 +120,18 @@ def run_export(args: argparse.Namespace) -> int:
             "use --conversation ID, without --encrypt."
         )
     paths = AppPaths.from_environment()
+    telemetry = open_telemetry(paths)  # counts the export (no content), if the user said yes
     if not store_exists(paths) and args.conversation is None:
-        export = export_chats(None)  # no chats yet: an export with no conversations
+        export = export_chats(None, telemetry=telemetry)  # no chats yet: no conversations
     else:
         with open_store_for_cli(paths, create_if_missing=False) as store:
             export = export_chats(
-                store, conversation_id=args.conversation, export_format=args.format
+                store,
+                conversation_id=args.conversation,
+                export_format=args.format,
+                telemetry=telemetry,
             )
+    telemetry.flush()
     if args.encrypt:
         export = seal_export(export, _new_export_passphrase())
     _write(args.output, export)

@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     hub = Hub(paths, store)
     hub.telemetry.count("app.started", "server")
     reporting = start_reporting(hub.telemetry)  # writes counts, sends when due; never blocks
+    ended = "clean"
     try:
         progress = ProgressLine(f"Loading {args.model or 'the default model'}")
         loaded = hub.load_model(args.model, progress.update)
@@ -97,7 +98,13 @@ def run(args: argparse.Namespace) -> int:
         finally:
             for sock in sockets:
                 sock.close()
+    except NextHubError:
+        raise  # said to the user: the session still ended as it should
+    except Exception:
+        ended = "crashed"
+        raise
     finally:
+        hub.telemetry.count("session.ended", ended)
         if reporting is not None:
             reporting.stop()
         hub.close()

@@ -68,7 +68,7 @@ def create_app(
         },
     )
     app: ASGIApp = BearerAuthMiddleware(UsageLogMiddleware(api, hub.api_usage), keys)
-    app = SessionMiddleware(app, logins)
+    app = SessionMiddleware(app, logins, on_login=lambda: hub.telemetry.count("feature.web_gui"))
     app = BodyLimitMiddleware(app, settings.max_body_bytes)
     app = SecurityMiddleware(app, settings)
     return AccessLogMiddleware(app)

@@ -125,7 +125,10 @@ class WebGuiApi(GuiEndpoints):
         await call_service(self._hub.conversations.get, conversation_id)  # 404 if unknown
         export = await call_service(
             lambda: export_chats(
-                self._hub.store, conversation_id=conversation_id, export_format=export_format
+                self._hub.store,
+                conversation_id=conversation_id,
+                export_format=export_format,
+                telemetry=self._hub.telemetry,
             )
         )
         # A fixed file name: a title is user text and does not belong in a header.

@@ -17,6 +17,7 @@ looked at.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from starlette.requests import cookie_parser
@@ -26,6 +27,11 @@ from nexthub.web.errors import send_error
 from nexthub.web.logins import SESSION_COOKIE, WebLogins
 
 LOGIN_PATH = "/login"
+#: Where a user finds a login link, in either face that runs the server.
+WHERE_LINKS_ARE = (
+    "open a one-time login link: `nexthub serve` prints one in its terminal, and the "
+    "desktop app's Settings > Web GUI has Copy login link."
+)
 LOGOUT_PATH = "/logout"
 API_PREFIX = "/api/"
 #: The cookie's attributes: a session cookie (no Max-Age), for this whole origin.
@@ -45,9 +51,13 @@ def _is_api_path(path: str) -> bool:
 class SessionMiddleware:
     """Login by link, logout, and a session required for the web GUI (see the module)."""
 
-    def __init__(self, app: ASGIApp, logins: WebLogins) -> None:
+    def __init__(
+        self, app: ASGIApp, logins: WebLogins, on_login: Callable[[], None] | None = None
+    ) -> None:
+        """``on_login`` is told of each browser that logs in (the app counts it, nothing more)."""
         self._app = app
         self._logins = logins
+        self._on_login = on_login
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -69,7 +79,7 @@ class SessionMiddleware:
                 await send_error(
                     send,
                     401,
-                    "Not logged in: open the login link `nexthub serve` printed.",
+                    f"Not logged in: {WHERE_LINKS_ARE}",
                     code="not_logged_in",
                 )
             else:
@@ -77,8 +87,7 @@ class SessionMiddleware:
                     send,
                     401,
                     "Not logged in",
-                    "Open the one-time login link that `nexthub serve` printed in its "
-                    "terminal. Each link logs in one browser.",
+                    f"{WHERE_LINKS_ARE} Each link logs in one browser.",
                 )
         else:
             await self._app(scope, receive, send)
@@ -92,10 +101,13 @@ class SessionMiddleware:
                 send,
                 403,
                 "This login link does not work",
-                "It was already used, or it is not one this server made. Use the newest "
-                "link `nexthub serve` printed in its terminal.",
+                "It was already used, or it is not one this server made. Use a new one: "
+                "the newest that `nexthub serve` printed, or Copy login link in the "
+                "desktop app's Settings.",
             )
             return
+        if self._on_login is not None:
+            self._on_login()
         # 303: the browser GETs / next, and the address bar no longer shows the token.
         await _respond(send, 303, [(b"location", b"/"), (b"set-cookie", session_cookie(session))])
 
