@@ -17,6 +17,7 @@ import ipaddress
 import logging
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -90,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         except PortUnavailableError as exc:
             raise NextHubError(f"{exc} Choose another with --port.") from None
         try:
-            _announce(sockets, loaded.name, args.host, paths)
+            _announce(sockets, _api_id(hub, loaded.path, loaded.name), args.host, paths)
             logins = _web_logins(origin_of(sockets[0]))
             _configure_logging()
             config = server_config(create_app(hub, settings, logins=logins))
@@ -109,6 +110,14 @@ def run(args: argparse.Namespace) -> int:
             reporting.stop()
         hub.close()
     return 0
+
+
+def _api_id(hub: Hub, path: Path, fallback: str) -> str:
+    """The id clients send as ``model`` for the model at ``path`` (its registry id)."""
+    for model in hub.models.registry.list():
+        if model.path == path:
+            return model.id
+    return fallback
 
 
 def _url(sock: socket.socket) -> str:

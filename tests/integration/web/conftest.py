@@ -34,6 +34,8 @@ class RunningServer:
     key: str
     home: Path
     log: Path
+    #: The model the server said it serves, as its first line names it.
+    announced_model: str = ""
 
     @property
     def origin(self) -> str:
@@ -128,6 +130,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         line = _first_line(process, STARTUP_TIMEOUT_S)
         assert line.startswith("NextHub API at http://127.0.0.1:"), (line, log.read_text())
         base_url = line.split()[3]
-        yield RunningServer(base_url, key, home, log)
+        announced = line.rsplit("(model: ", 1)[-1].rstrip(")\n")
+        yield RunningServer(base_url, key, home, log, announced)
     finally:
         stop_serve(process)
