@@ -14,10 +14,12 @@ from nexthub.engine.client import Engine
 from nexthub.engine.errors import (
     ContextOverflowError,
     EngineError,
+    GrammarError,
     ModelLoadError,
     NoModelLoadedError,
     WorkerCrashedError,
 )
+from nexthub.engine.json_grammar import json_object_grammar, json_schema_grammar
 from nexthub.engine.types import (
     AUTO,
     ChatEvent,
@@ -25,6 +27,7 @@ from nexthub.engine.types import (
     ChatMessage,
     ContextTrimmed,
     DeviceInfo,
+    Embeddings,
     HardwareReport,
     LoadSettings,
     ModelInfo,
@@ -42,8 +45,10 @@ __all__ = [
     "ContextOverflowError",
     "ContextTrimmed",
     "DeviceInfo",
+    "Embeddings",
     "Engine",
     "EngineError",
+    "GrammarError",
     "HardwareReport",
     "LoadSettings",
     "ModelInfo",
@@ -54,4 +59,6 @@ __all__ = [
     "Timings",
     "Usage",
     "WorkerCrashedError",
+    "json_object_grammar",
+    "json_schema_grammar",
 ]

@@ -24,6 +24,7 @@ from nexthub.engine import protocol, worker_process
 from nexthub.engine.errors import (
     ContextOverflowError,
     EngineError,
+    GrammarError,
     ModelLoadError,
     NoModelLoadedError,
     WorkerCrashedError,
@@ -32,6 +33,7 @@ from nexthub.engine.types import (
     ChatEvent,
     ChatFinished,
     ChatMessage,
+    Embeddings,
     HardwareReport,
     LoadProgress,
     LoadSettings,
@@ -49,7 +51,7 @@ _POLL_S = 0.05
 
 _ERRORS: dict[str, type[EngineError]] = {
     cls.__name__: cls
-    for cls in (EngineError, ModelLoadError, NoModelLoadedError, ContextOverflowError)
+    for cls in (EngineError, GrammarError, ModelLoadError, NoModelLoadedError, ContextOverflowError)
 }
 
 
@@ -112,6 +114,14 @@ class Engine:
         """Stream a continuation of raw text, without the chat template."""
         sampling = sampling or SamplingSettings()
         return self._stream(lambda rid: protocol.CompleteCommand(rid, prompt, sampling))
+
+    def embed(self, texts: Sequence[str]) -> Embeddings:
+        """One unit-length vector per text, from the loaded model (blocks until done)."""
+        with self._request_lock:
+            self._reload_if_worker_died()
+            reply = self._request(protocol.EmbedCommand(next(self._ids), tuple(texts)))
+            assert isinstance(reply, Embeddings)
+            return reply
 
     def cancel(self) -> None:
         """Stop the answer or load in progress (from any thread); no-op when idle."""
@@ -199,11 +209,7 @@ class Engine:
 
     def _stream(self, command_for: Callable[[int], protocol.Command]) -> Iterator[ChatEvent]:
         with self._request_lock:
-            if self._loaded is None:
-                raise NoModelLoadedError("No model is loaded. Load a model first.")
-            if not self._worker_alive():  # the last worker died: start over, same model
-                path, settings = self._loaded
-                self._model_info = self._load_locked(path, settings, None)
+            self._reload_if_worker_died()
             conn = self._ensure_worker()
             command = command_for(next(self._ids))
             self._begin(command.request_id)
@@ -238,6 +244,14 @@ class Engine:
                 if not finished:  # the caller stopped reading: wind the answer down
                     self._abandon(conn)
                 self._end()
+
+    def _reload_if_worker_died(self) -> None:
+        """Refuse without a model; after a crash, start over with the same model."""
+        if self._loaded is None:
+            raise NoModelLoadedError("No model is loaded. Load a model first.")
+        if not self._worker_alive():
+            path, settings = self._loaded
+            self._model_info = self._load_locked(path, settings, None)
 
     def _abandon(self, conn: Connection) -> None:
         """Cancel an answer nobody reads any more and drain it, so the pipe stays in step."""

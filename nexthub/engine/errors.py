@@ -21,3 +21,7 @@ class WorkerCrashedError(EngineError):
 
 class ContextOverflowError(EngineError):
     """Even the newest message alone does not fit in the model's context window."""
+
+
+class GrammarError(EngineError):
+    """A grammar or JSON schema that llama.cpp or the converter refused."""

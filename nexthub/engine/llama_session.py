@@ -31,12 +31,14 @@ from nexthub.engine.context_policy import (
     plan_context,
     remember_cut,
 )
-from nexthub.engine.errors import EngineError, ModelLoadError
+from nexthub.engine.errors import EngineError, GrammarError, ModelLoadError
 from nexthub.engine.gpu_fit import use_flash_attention
+from nexthub.engine.llama_embeddings import EmbeddingContext
 from nexthub.engine.types import (
     ChatFinished,
     ChatMessage,
     ContextTrimmed,
+    Embeddings,
     FinishReason,
     LoadSettings,
     ModelInfo,
@@ -82,6 +84,7 @@ class LlamaSession:
         self._eog_biases: ctypes.Array[llama.llama_logit_bias] | None = None
         self._piece_buffer = ctypes.create_string_buffer(_PIECE_BUFFER)
         self._one_token = (llama.llama_token * 1)()
+        self._embedder: EmbeddingContext | None = None  # made on the first embeddings
         self._load(on_progress)
         assert self._model is not None
         self._vocab: llama.llama_vocab_p = llama.llama_model_get_vocab(self._model)
@@ -171,7 +174,10 @@ class LlamaSession:
         )
 
     def close(self) -> None:
-        """Free the context and the model (all their memory, CPU and GPU)."""
+        """Free the contexts and the model (all their memory, CPU and GPU)."""
+        if self._embedder is not None:
+            self._embedder.close()
+            self._embedder = None
         if self._ctx:
             llama.llama_free(self._ctx)
             self._ctx = None
@@ -278,6 +284,18 @@ class LlamaSession:
             prompt, sampling, sampling.stop, emit=emit, should_stop=should_stop, started=started
         )
 
+    def embed(self, texts: Sequence[str], should_stop: ShouldStop) -> Embeddings:
+        """One vector per text, from a context of its own (the chat's cache stays)."""
+        if self._embedder is None:
+            assert self._model is not None
+            self._embedder = EmbeddingContext(
+                self._model,
+                self.tokenize,
+                threads=self._plan.threads,
+                batch_threads=self._plan.batch_threads,
+            )
+        return self._embedder.embed(texts, should_stop)
+
     def _plan_context(
         self, messages: Sequence[ChatMessage], sampling: SamplingSettings
     ) -> TrimPlan:
@@ -321,16 +339,22 @@ class LlamaSession:
         should_stop: ShouldStop,
         started: float,
     ) -> ChatFinished:
-        to_evaluate = prompt[self._reuse_prefix(prompt) :]
-        prefill_started = time.perf_counter()
-        prefilled = self._prefill(to_evaluate, should_stop)
-        llama.llama_synchronize(self._ctx)  # llama_decode may return before a GPU is done
-        prefill_s = time.perf_counter() - prefill_started
-        answer = AnswerText(stops, lambda text, tokens: emit(TextDelta(text, tokens)))
-        clock = _TokenClock()
-        reason: FinishReason = "cancelled"
-        if prefilled:
-            reason = self._sample_tokens(sampling, answer, clock, should_stop)
+        # Built first, so a grammar llama.cpp refuses fails before any work is done.
+        eog_bias = self._eog_bias() if sampling.ignore_eos else None
+        sampler = _build_sampler(sampling, self._vocab, self._n_vocab, eog_bias)
+        try:
+            to_evaluate = prompt[self._reuse_prefix(prompt) :]
+            prefill_started = time.perf_counter()
+            prefilled = self._prefill(to_evaluate, should_stop)
+            llama.llama_synchronize(self._ctx)  # llama_decode may return before a GPU is done
+            prefill_s = time.perf_counter() - prefill_started
+            answer = AnswerText(stops, lambda text, tokens: emit(TextDelta(text, tokens)))
+            clock = _TokenClock()
+            reason: FinishReason = "cancelled"
+            if prefilled:
+                reason = self._sample_tokens(sampler, sampling, answer, clock, should_stop)
+        finally:
+            llama.llama_sampler_free(sampler)
         generated = answer.tokens
         text = answer.finish()
         finished = time.perf_counter()
@@ -360,6 +384,7 @@ class LlamaSession:
 
     def _sample_tokens(
         self,
+        sampler: llama.llama_sampler_p,
         sampling: SamplingSettings,
         answer: AnswerText,
         clock: _TokenClock,
@@ -374,8 +399,6 @@ class LlamaSession:
         ctypes calls (sample, decode), a list lookup for its bytes, the text and
         stop-string step, and the cancel check.
         """
-        eog_bias = self._eog_bias() if sampling.ignore_eos else None
-        sampler = _build_sampler(sampling, self._n_vocab, eog_bias)
         ctx, one, cached = self._ctx, self._one_token, self._cached
         pieces, vocab = self._pieces, self._vocab
         batch = llama.llama_batch_get_one(one, 1)
@@ -386,26 +409,23 @@ class LlamaSession:
         limit = self._n_ctx - len(cached) + 1
         if sampling.max_tokens is not None:
             limit = min(limit, sampling.max_tokens)
-        try:
-            while True:
-                token: int = sample(sampler, ctx, -1)
-                clock.tick()
-                piece = pieces[token]
-                if piece is None:  # the first time this token is sampled
-                    if is_eog(vocab, token):
-                        return "stop"
-                    piece = pieces[token] = self._piece(token)
-                if answer.add(piece):
+        while True:
+            token: int = sample(sampler, ctx, -1)
+            clock.tick()
+            piece = pieces[token]
+            if piece is None:  # the first time this token is sampled
+                if is_eog(vocab, token):
                     return "stop"
-                if answer.tokens >= limit:
-                    return "length"
-                if should_stop():
-                    return "cancelled"
-                one[0] = token
-                _check_decode(decode(ctx, batch))
-                cached.append(token)
-        finally:
-            llama.llama_sampler_free(sampler)
+                piece = pieces[token] = self._piece(token)
+            if answer.add(piece):
+                return "stop"
+            if answer.tokens >= limit:
+                return "length"
+            if should_stop():
+                return "cancelled"
+            one[0] = token
+            _check_decode(decode(ctx, batch))
+            cached.append(token)
 
 
 class _TokenClock:
@@ -433,6 +453,7 @@ def _check_decode(status: int) -> None:
 
 def _build_sampler(
     sampling: SamplingSettings,
+    vocab: llama.llama_vocab_p,
     n_vocab: int,
     eog_bias: ctypes.Array[llama.llama_logit_bias] | None,
 ) -> llama.llama_sampler_p:
@@ -442,6 +463,11 @@ def _build_sampler(
     whole vocabulary are slow (a hash lookup per token of a 50k-150k
     vocabulary, every step), and after top-k they touch a few dozen. Then
     top-p, min-p, temperature and a seeded draw (or greedy at temperature 0).
+
+    A grammar goes first, over the whole vocabulary: after top-k it could
+    find every candidate left against the grammar, and llama.cpp aborts when
+    a token the grammar cannot accept is drawn. Its cost is per token, so an
+    answer without a grammar does not pay it.
     """
     chain: llama.llama_sampler_p = llama.llama_sampler_chain_init(
         llama.llama_sampler_chain_default_params()
@@ -450,6 +476,12 @@ def _build_sampler(
     def add(sampler: llama.llama_sampler_p) -> None:
         llama.llama_sampler_chain_add(chain, sampler)
 
+    if sampling.grammar is not None:
+        grammar = llama.llama_sampler_init_grammar(vocab, sampling.grammar.encode(), b"root")
+        if not grammar:
+            llama.llama_sampler_free(chain)
+            raise GrammarError("llama.cpp could not parse the grammar (is 'root' defined?).")
+        add(grammar)
     if eog_bias is not None:
         add(llama.llama_sampler_init_logit_bias(n_vocab, len(eog_bias), eog_bias))
     greedy = sampling.temperature <= 0

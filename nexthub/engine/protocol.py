@@ -1,8 +1,8 @@
 """Messages between the app and the engine's worker process.
 
 Commands go down the pipe, events come back. Every command but Cancel gets
-exactly one final reply (``Loaded``, ``ChatFinished``, ``Done``,
-``HardwareReport`` or ``Failed``); a chat sends its streaming events before
+exactly one final reply (``Loaded``, ``ChatFinished``, ``Embeddings``,
+``Done``, ``HardwareReport`` or ``Failed``); a chat sends its streaming events before
 its ChatFinished. Commands carry a request id so a late Cancel for an answer
 that has already finished is recognised and ignored.
 """
@@ -42,6 +42,14 @@ class CompleteCommand:
 
 
 @dataclass(frozen=True)
+class EmbedCommand:
+    """Embed texts with the loaded model (one vector each)."""
+
+    request_id: int
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CancelCommand:
     """Stop the answer or load with this request id, keeping what was produced."""
 
@@ -62,7 +70,15 @@ class ProbeCommand:
     request_id: int
 
 
-Command = LoadCommand | ChatCommand | CompleteCommand | CancelCommand | UnloadCommand | ProbeCommand
+Command = (
+    LoadCommand
+    | ChatCommand
+    | CompleteCommand
+    | EmbedCommand
+    | CancelCommand
+    | UnloadCommand
+    | ProbeCommand
+)
 
 
 @dataclass(frozen=True)

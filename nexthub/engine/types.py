@@ -73,6 +73,9 @@ class SamplingSettings:
     stop: tuple[str, ...] = ()
     #: Keep going past end-of-generation tokens (benchmarks, llama-server's ignore_eos).
     ignore_eos: bool = False
+    #: A GBNF grammar (llama.cpp's format, rule ``root`` first) the answer must follow,
+    #: e.g. from :mod:`nexthub.engine.json_grammar`; None leaves the model free.
+    grammar: str | None = None
 
     def __post_init__(self) -> None:
         """Reject settings llama.cpp would silently misread."""
@@ -91,6 +94,10 @@ class SamplingSettings:
             problems.append("max_tokens must be at least 1")
         if any(not s for s in self.stop):
             problems.append("stop strings must not be empty")
+        if self.grammar is not None and not self.grammar.strip():
+            problems.append("grammar must not be empty (None means no grammar)")
+        if self.grammar is not None and self.ignore_eos:
+            problems.append("a grammar decides where the answer ends: it cannot go with ignore_eos")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -194,6 +201,15 @@ class ChatFinished:
 
 
 ChatEvent = ContextTrimmed | TextDelta | ChatFinished
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """One vector per text, each of length 1 (see ``llama_embeddings.py``)."""
+
+    vectors: tuple[tuple[float, ...], ...]
+    #: Tokens of all the texts together.
+    prompt_tokens: int
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,8 @@ class Worker:
             finished = loaded.chat(command.messages, command.sampling, emit, self._stop)
         elif isinstance(command, protocol.CompleteCommand):
             finished = loaded.complete(command.prompt, command.sampling, emit, self._stop)
+        elif isinstance(command, protocol.EmbedCommand):
+            return loaded.embed(command.texts, self._stop)
         else:
             raise EngineError(f"Unknown command {type(command).__name__}.")
         emit.flush()  # the last text goes before the ChatFinished that serve() sends

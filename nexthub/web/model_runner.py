@@ -14,6 +14,7 @@ import contextlib
 import threading
 from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 from nexthub.engine import ChatEvent, Engine
 from nexthub.models import InstalledModel, ModelNotFoundError
@@ -22,6 +23,8 @@ from nexthub.web.errors import ApiError
 from nexthub.web.model_queue import ModelQueue
 from nexthub.web.thread_bridge import run_on_thread
 
+#: What a job yields: a chat's events, or one result (embeddings).
+E = TypeVar("E")
 #: Starts a generation on the engine (called on the generation's thread).
 Generate = Callable[[Engine], Iterator[ChatEvent]]
 
@@ -67,8 +70,8 @@ class ModelRunner:
         return found
 
     async def run(
-        self, model: InstalledModel, generate: Generate
-    ) -> AsyncGenerator[QueuePosition | ChatEvent, None]:
+        self, model: InstalledModel, generate: Callable[[Engine], Iterator[E]]
+    ) -> AsyncGenerator[QueuePosition | E, None]:
         """Wait for the turn, then stream the generation (see the module docstring)."""
         ticket = self._queue.join()
         try:
@@ -83,11 +86,11 @@ class ModelRunner:
             self._queue.leave(ticket)
 
     def _work(
-        self, model: InstalledModel, generate: Generate
-    ) -> Callable[[Callable[[ChatEvent], None], threading.Event], None]:
+        self, model: InstalledModel, generate: Callable[[Engine], Iterator[E]]
+    ) -> Callable[[Callable[[E], None], threading.Event], None]:
         hub = self._hub
 
-        def work(emit: Callable[[ChatEvent], None], stop: threading.Event) -> None:
+        def work(emit: Callable[[E], None], stop: threading.Event) -> None:
             loaded = hub.loaded_model
             if loaded is None or loaded.path != model.path:
                 hub.load_model(model.id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.resources
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -21,7 +21,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from nexthub.engine import ChatFinished, ContextOverflowError, Engine, TextDelta
+from nexthub.engine import (
+    ChatFinished,
+    ContextOverflowError,
+    Embeddings,
+    Engine,
+    GrammarError,
+    TextDelta,
+)
 from nexthub.errors import NextHubError
 from nexthub.models import InstalledModel
 from nexthub.web.errors import ApiError
@@ -32,12 +39,13 @@ from nexthub.web.openai_requests import (
     StreamOptions,
     parse_chat,
     parse_completion,
-    parse_embeddings_model,
+    parse_embeddings,
     parse_json,
 )
 from nexthub.web.openai_responses import (
     SSE_DONE,
     Completion,
+    embeddings_document,
     sse_comment,
     sse_data,
 )
@@ -106,19 +114,29 @@ class OpenAiApi:
         return await self._answer(request, model, completion, generate, job)
 
     async def embeddings(self, request: Request) -> Response:
-        """POST /v1/embeddings: no model makes embeddings here yet; say so clearly."""
-        body = parse_json(await request.body())
-        model = await anyio.to_thread.run_sync(self._runner.resolve, parse_embeddings_model(body))
-        usage_note(request).model = model.id
-        if not isinstance(body.get("input"), str | list):
-            raise ApiError(400, "'input' must be a string or an array of strings.", "input")
-        raise ApiError(
-            400,
-            f"The model '{model.id}' does not support embeddings: NextHub's engine makes "
-            "chat and text completions only, for now.",
-            param="model",
-            code="model_not_supported",
+        """POST /v1/embeddings: one vector per input, in its turn for the model."""
+        job = parse_embeddings(parse_json(await request.body()))
+        model = await anyio.to_thread.run_sync(self._runner.resolve, job.model)
+        note = usage_note(request)
+        note.model = model.id
+
+        def generate(engine: Engine) -> Iterator[Embeddings]:
+            yield engine.embed(job.texts)
+
+        result = await _unless_disconnected(
+            request, lambda: self._result(model, generate, Embeddings, "input")
         )
+        if result is None:  # the client went away
+            return Response(status_code=499)
+        note.prompt_tokens, note.completion_tokens = result.prompt_tokens, 0
+        size = len(result.vectors[0])
+        if job.dimensions not in (None, size):
+            raise ApiError(
+                400,
+                f"'dimensions' must be {size} for '{model.id}' (vectors cannot be shortened).",
+                param="dimensions",
+            )
+        return JSONResponse(embeddings_document(model.id, result, job.encoding_format))
 
     # -- answering --------------------------------------------------------------------------
 
@@ -147,17 +165,31 @@ class OpenAiApi:
     async def _collect(
         self, model: InstalledModel, generate: Generate, note: UsageNote
     ) -> ChatFinished:
+        finished = await self._result(model, generate, ChatFinished, "messages")
+        _note_usage(note, finished)
+        _raise_if_failed(finished)
+        return finished
+
+    async def _result(
+        self,
+        model: InstalledModel,
+        generate: Callable[[Engine], Iterator[object]],
+        kind: type[T],
+        input_param: str,
+    ) -> T:
+        """The job's result (its first ``kind`` item), in its turn; engine errors as API errors.
+
+        ``input_param`` is the field named when the input does not fit the model.
+        """
         events = self._runner.run(model, generate)
         async with contextlib.aclosing(events):
             try:
                 async for event in events:
-                    if isinstance(event, ChatFinished):
-                        _note_usage(note, event)
-                        _raise_if_failed(event)
+                    if isinstance(event, kind):
                         return event
             except (NextHubError, ValueError) as exc:
-                raise _api_error(exc) from None
-        raise ApiError(503, "The model stopped without finishing the answer.", code="engine_error")
+                raise _api_error(exc, input_param) from None
+        raise ApiError(503, "The model stopped without finishing.", code="engine_error")
 
     async def _stream(
         self,
@@ -215,12 +247,14 @@ def _raise_if_failed(finished: ChatFinished) -> None:
         raise ApiError(503, finished.error or "The model failed to answer.", code="engine_error")
 
 
-def _api_error(exc: Exception) -> ApiError:
+def _api_error(exc: Exception, input_param: str = "messages") -> ApiError:
     """An engine or model error as the client should see it."""
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, ContextOverflowError):
-        return ApiError(400, str(exc), param="messages", code="context_length_exceeded")
+        return ApiError(400, str(exc), param=input_param, code="context_length_exceeded")
+    if isinstance(exc, GrammarError):  # what the converter made, llama.cpp refused
+        return ApiError(400, str(exc), param="response_format")
     if isinstance(exc, ValueError):
         return ApiError(400, str(exc))
     return ApiError(503, str(exc), code="model_unavailable")

@@ -4,12 +4,13 @@ Anything malformed, or asking for what the engine cannot do, is an
 :class:`~nexthub.web.errors.ApiError` (400) that names the parameter and says
 what is wrong: never a 500. Fields we do not know are ignored, as OpenAI's
 own server ignores what it does not use; fields we know but cannot honour
-(``n`` > 1, constrained output, tools, log-probabilities, penalties) are
-refused rather than silently dropped.
+(``n`` > 1, tools, log-probabilities, penalties) are refused rather than
+silently dropped. ``response_format`` is checked in ``response_format.py``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -17,9 +18,12 @@ from typing import Any
 
 from nexthub.engine import ChatMessage, SamplingSettings
 from nexthub.web.errors import ApiError
+from nexthub.web.response_format import response_grammar
 
 #: OpenAI accepts at most four stop strings.
 MAX_STOP_STRINGS = 4
+#: OpenAI embeds at most 2,048 inputs per request.
+MAX_EMBEDDING_INPUTS = 2048
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 
 
@@ -52,11 +56,23 @@ class CompletionRequest:
     stream_options: StreamOptions
 
 
+@dataclass(frozen=True)
+class EmbeddingsRequest:
+    """POST /v1/embeddings, checked."""
+
+    model: str
+    texts: tuple[str, ...]
+    #: "float" (a list of numbers) or "base64" (little-endian float32 bytes, as OpenAI sends).
+    encoding_format: str
+    #: The vector size the caller expects, if it said.
+    dimensions: int | None
+
+
 def parse_json(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object (400 when it is not one)."""
     try:
         document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ApiError(400, f"The request body is not valid JSON: {exc}.") from None
     if not isinstance(document, dict):
         raise ApiError(400, "The request body must be a JSON object.")
@@ -72,7 +88,7 @@ def parse_chat(body: dict[str, Any]) -> ChatRequest:
     return ChatRequest(
         model=_model(body),
         messages=tuple(_message(m, i) for i, m in enumerate(messages)),
-        sampling=parse_sampling(body),
+        sampling=_sampling_with_format(body),
         stream=_stream(body),
         stream_options=_stream_options(body),
     )
@@ -96,15 +112,41 @@ def parse_completion(body: dict[str, Any]) -> CompletionRequest:
     return CompletionRequest(
         model=_model(body),
         prompt=prompt,
-        sampling=parse_sampling(body),
+        sampling=_sampling_with_format(body),
         stream=_stream(body),
         stream_options=_stream_options(body),
     )
 
 
-def parse_embeddings_model(body: dict[str, Any]) -> str:
-    """The model an embeddings request names (the input is checked by the handler)."""
-    return _model(body)
+def _sampling_with_format(body: dict[str, Any]) -> SamplingSettings:
+    """The sampling fields with the grammar ``response_format`` asks for."""
+    return dataclasses.replace(parse_sampling(body), grammar=response_grammar(body))
+
+
+def parse_embeddings(body: dict[str, Any]) -> EmbeddingsRequest:
+    """An embeddings request, checked: strings only (token arrays are not supported)."""
+    given = body.get("input")
+    texts = [given] if isinstance(given, str) else given
+    if not (
+        isinstance(texts, list)
+        and 0 < len(texts) <= MAX_EMBEDDING_INPUTS
+        and all(isinstance(text, str) and text for text in texts)
+    ):
+        raise ApiError(
+            400,
+            f"'input' must be a non-empty string or an array of 1 to {MAX_EMBEDDING_INPUTS} of "
+            "them (token arrays are not supported).",
+            param="input",
+        )
+    encoding = body.get("encoding_format") or "float"
+    if encoding not in ("float", "base64"):
+        raise ApiError(400, "'encoding_format' must be float or base64.", "encoding_format")
+    return EmbeddingsRequest(
+        model=_model(body),
+        texts=tuple(texts),
+        encoding_format=encoding,
+        dimensions=_integer(body, "dimensions", 1),
+    )
 
 
 # -- fields ---------------------------------------------------------------------------------
@@ -233,17 +275,6 @@ def _refuse_unsupported(body: dict[str, Any]) -> None:
     n = body.get("n")
     if n is not None and n != 1:
         raise ApiError(400, "'n' must be 1: this server makes one answer per request.", "n")
-    response_format = body.get("response_format")
-    if response_format is not None:
-        kind = response_format.get("type") if isinstance(response_format, dict) else None
-        if kind != "text":
-            raise ApiError(
-                400,
-                "Constrained output ('response_format' json_object or json_schema) is not "
-                "supported yet: the engine cannot restrict the model to a grammar. Ask for "
-                "JSON in the prompt instead, and check the answer.",
-                param="response_format",
-            )
     for name in ("tools", "functions"):
         if body.get(name):
             raise ApiError(400, f"'{name}' (tool calling) is not supported yet.", param=name)

@@ -1,14 +1,16 @@
-"""The OpenAI response documents: completions, stream chunks, usage, server-sent events."""
+"""The OpenAI response documents: completions, chunks, usage, embeddings, server-sent events."""
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
+import struct
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from nexthub.engine import ChatFinished, Usage
+from nexthub.engine import ChatFinished, Embeddings, Usage
 
 #: The engine's finish reasons as OpenAI names them ("cancelled" reaches no reader but a
 #: client that went away; "error" is sent as an error instead).
@@ -91,6 +93,27 @@ def usage(counts: Usage) -> dict[str, Any]:
         "completion_tokens": counts.completion_tokens,
         "total_tokens": counts.prompt_tokens + counts.completion_tokens,
         "prompt_tokens_details": {"cached_tokens": counts.prompt_tokens_cached},
+    }
+
+
+def embeddings_document(model: str, result: Embeddings, encoding_format: str) -> dict[str, Any]:
+    """The answer to POST /v1/embeddings; base64 is the vector's little-endian float32 bytes."""
+
+    def encode(vector: tuple[float, ...]) -> list[float] | str:
+        if encoding_format == "base64":
+            return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        return list(vector)
+
+    data = [
+        {"object": "embedding", "index": index, "embedding": encode(vector)}
+        for index, vector in enumerate(result.vectors)
+    ]
+    tokens = result.prompt_tokens
+    return {
+        "object": "list",
+        "data": data,
+        "model": model,
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
     }
 
 

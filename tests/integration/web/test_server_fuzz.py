@@ -6,11 +6,12 @@ checks they are the same). Schemathesis makes requests that follow the
 document and requests that break it; every answer must be a success or a
 4xx with an OpenAI-style error object.
 
-Two adjustments, both so that fuzzed requests reach the engine quickly:
+Three adjustments, all so that fuzzed requests reach the engine quickly:
 a string ``model`` is set to the starter model (a random name would stop at
-404 every time), and ``max_tokens`` is capped at a few tokens (this test is
-about handling the input, not about the length of answers, which
-test_openai_client.py covers).
+404 every time), ``max_tokens`` is capped at a few tokens, and an embeddings
+``input`` array at a few strings (this test is about handling the input, not
+about the length of answers or batches, which test_openai_client.py and
+test_server_embeddings.py cover).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tests.integration.web.conftest import RunningServer
 
 STARTER = "smollm2-135m-instruct"
 MAX_TOKENS = 4
+MAX_INPUTS = 3
 
 schema = schemathesis.openapi.from_dict(json.loads(OPENAPI_DOCUMENT.read_text()))
 
@@ -48,6 +50,8 @@ def _reach_the_engine(body: Any) -> None:
         if isinstance(value, int) and not isinstance(value, bool) and value > MAX_TOKENS:
             body[name] = MAX_TOKENS
     body.setdefault("max_tokens", MAX_TOKENS)
+    if isinstance(body.get("input"), list):
+        body["input"] = body["input"][:MAX_INPUTS]
 
 
 @schema.parametrize()
@@ -66,3 +70,14 @@ def test_no_request_gets_a_server_error(case: schemathesis.Case, server: Running
     if response.status_code >= 400:
         error = response.json()["error"]
         assert isinstance(error["message"], str) and error["message"]
+
+
+def test_a_deeply_nested_body_is_a_bad_request(server: RunningServer) -> None:
+    """Python's JSON parser gives up on deep nesting with RecursionError, not ValueError."""
+    body = b"[" * 100_000 + b"]" * 100_000
+    with server.client() as client:
+        response = client.post(
+            "/v1/chat/completions", content=body, headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["error"]["message"]
