@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,10 @@ def test_importing_the_engine_does_not_load_llama_cpp() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "False"
+
+
+def test_no_two_test_modules_share_a_name() -> None:
+    """pytest imports test modules by their file name (no packages here): a second one of
+    the same name stops the whole run at collection, as it did CI once."""
+    names = Counter(path.name for path in (ROOT / "tests").rglob("test_*.py"))
+    assert [name for name, count in names.items() if count > 1] == []
