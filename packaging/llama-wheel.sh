@@ -8,7 +8,8 @@
 #
 # Environment:
 #   CMAKE_ARGS            llama.cpp build flags, e.g. "-DGGML_CUDA=on" or
-#                         "-DGGML_NATIVE=OFF" for wheels meant for other machines.
+#                         check-bundle.sh's portable flags for wheels meant for
+#                         other machines (GGML_NATIVE=OFF alone still needs AVX2).
 #   NEXTHUB_BUILD_CACHE   cache folder (default: ~/.cache/nexthub-build).
 set -euo pipefail
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build NextHub.app and NextHub.dmg on macOS (needs Xcode's command line tools).
 # Cannot run on Linux; see packaging/README.md. On an Apple Silicon Mac the
-# llama.cpp build uses Metal; for an Intel build set CMAKE_ARGS="-DGGML_NATIVE=OFF".
+# llama.cpp build uses Metal; for an Intel build set CMAKE_ARGS to check-bundle.sh's portable flags.
 #
 #   packaging/macos/build-dmg.sh        -> dist/NextHub.dmg
 #
@@ -12,7 +12,7 @@
 #     ~/Library/Caches/NextHub
 #     ~/Library/Logs/NextHub
 # and the "NextHub" items in the login keychain.
-# (tests/unit/test_packaging_paths.py checks these lines against paths.py.)
+# (tests/unit/test_packaging.py checks these lines against paths.py.)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 [[ "$(uname)" == Darwin ]] || { echo "build-dmg.sh: run this on macOS" >&2; exit 1; }

@@ -7,7 +7,7 @@
 ; Windows Credential Manager), then the app-data folder itself, for anything the wipe
 ; could not reach. The folder is the one nexthub/paths.py uses on Windows
 ; (platformdirs: %LOCALAPPDATA%\NextHub\NextHub for data, config, cache and logs);
-; tests/unit/test_packaging_paths.py checks the two agree.
+; tests/unit/test_packaging.py checks the two agree.
 
 #define AppName "NextHub"
 #define AppVersion GetEnv("NEXTHUB_VERSION")

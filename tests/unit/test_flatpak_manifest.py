@@ -62,12 +62,19 @@ def test_the_desktop_entry_and_icon_it_renames_are_the_ones_it_installs(
     assert desktop_entry()["Icon"] == manifest["rename-icon"]
 
 
+def portable_llama_flags() -> str:
+    """The llama.cpp flags packaging/check-bundle.sh builds the bundle with."""
+    script = (ROOT / "packaging" / "check-bundle.sh").read_text(encoding="utf-8")
+    (line,) = [line for line in script.splitlines() if line.startswith("portable=")]
+    return line.split("=", 1)[1].strip('"')
+
+
 def test_it_builds_this_repository_with_a_portable_llama_cpp(manifest: dict[str, Any]) -> None:
     (module,) = manifest["modules"]
     (source,) = module["sources"]
     assert source["type"] == "dir"
     assert (MANIFEST.parent / source["path"]).resolve() == ROOT
-    assert module["build-options"]["env"]["CMAKE_ARGS"] == "-DGGML_NATIVE=OFF"
+    assert module["build-options"]["env"]["CMAKE_ARGS"] == portable_llama_flags()
     assert any("'.[starter]'" in command for command in module["build-commands"])
 
 
