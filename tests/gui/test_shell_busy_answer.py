@@ -110,9 +110,9 @@ def test_deleting_all_data_stops_the_answer_before_wiping(
     stream_an_endless_answer(qtbot, window)
     busy_when_the_wipe_began: list[bool] = []
 
-    def wipe(hub: Hub) -> WipeReport:
+    def wipe(hub: Hub, *, keep_models: bool = False) -> WipeReport:
         busy_when_the_wipe_began.append(window.chat.busy)
-        return wipe_hub_data(hub)
+        return wipe_hub_data(hub, keep_models=keep_models)
 
     monkeypatch.setattr(privacy_page, "wipe_hub_data", wipe)
     page = window.pages.open_privacy()
