@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidge
 
 from nexthub.gui.banner import ErrorBanner
 from nexthub.gui.chat_panel import ChatPanel
+from nexthub.gui.chat_settings_dialog import ChatSettingsDialog
 from nexthub.gui.dropped_models import model_files
 from nexthub.gui.model_loader import ModelLoader
 from nexthub.gui.model_status import ModelStatus
@@ -109,7 +110,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.model_status)
 
     def _add(
-        self, menu_title: str, text: str, slot: Callable[[], None], keys: str | None = None
+        self, menu_title: str, text: str, slot: Callable[[], object], keys: str | None = None
     ) -> QAction:
         action = QAction(text, self)
         if keys:
@@ -156,6 +157,9 @@ class MainWindow(QMainWindow):
 
         self.stop_action = self._add("C&hat", "&Stop the answer", self.chat.stop, "Esc")
         self.load_action = self._add("C&hat", "&Load the default model", self.loader.load_default)
+        self.chat_settings_action = self._add(
+            "C&hat", "Chat s&ettings…", self.open_chat_settings, "Ctrl+Shift+,"
+        )
 
     def _connect(self) -> None:
         self.sidebar.new_chat_requested.connect(self.new_chat)
@@ -231,6 +235,14 @@ class MainWindow(QMainWindow):
     def request_privacy(self) -> None:
         """Ask for the Privacy and data page."""
         self.privacy_requested.emit()
+
+    @Slot()
+    def open_chat_settings(self) -> ChatSettingsDialog:
+        """The shown chat's model, system prompt and sampling (Chat > Chat settings…)."""
+        dialog = ChatSettingsDialog(self.chat.session, self._hub, self._tasks, self.loader, self)
+        dialog.finished.connect(lambda _result: delete_when_idle(dialog, self._tasks))
+        dialog.show()
+        return dialog
 
     @Slot()
     def quit(self) -> None:

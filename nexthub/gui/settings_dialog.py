@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLineEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -33,7 +32,7 @@ from nexthub.gui.tasks import TaskRunner
 from nexthub.gui.theme import apply_theme
 from nexthub.gui.web_gui_settings import WebGuiSettings
 from nexthub.gui.web_server_switch import WebServerSwitch
-from nexthub.gui.widgets import refill, text_label
+from nexthub.gui.widgets import line_field, refill, text_label
 from nexthub.models import InstalledModel
 from nexthub.service.hub import Hub
 from nexthub.service.settings import THEMES, AppSettings
@@ -66,9 +65,9 @@ class SettingsDialog(QDialog):
         settings = hub.settings
         form = SettingsForm.of(settings)
 
-        self.threads = _field(form.threads, "Threads", self)
-        self.gpu_layers = _field(form.gpu_layers, "GPU layers", self)
-        self.context_size = _field(form.context_size, "Context size", self)
+        self.threads = line_field(form.threads, "Threads", self)
+        self.gpu_layers = line_field(form.gpu_layers, "GPU layers", self)
+        self.context_size = line_field(form.context_size, "Context size", self)
         self.default_model = QComboBox(self)
         self.default_model.setAccessibleName("Default model")
         self.default_model.addItem(AUTOMATIC_MODEL, None)
@@ -160,12 +159,6 @@ class SettingsDialog(QDialog):
             self.notice.show_error(f"Not saved: {error}.")
         else:
             self.notice.show_problem(error)
-
-
-def _field(text: str, name: str, parent: QWidget) -> QLineEdit:
-    field = QLineEdit(text, parent)
-    field.setAccessibleName(name)
-    return field
 
 
 def _hint(text: str, parent: QWidget) -> QWidget:

@@ -22,6 +22,13 @@ def text_label(text: str, accessible_name: str, parent: QWidget) -> QLabel:
     return widget
 
 
+def line_field(text: str, accessible_name: str, parent: QWidget) -> QLineEdit:
+    """A one-line text field holding ``text``, announced by ``accessible_name``."""
+    widget = QLineEdit(text, parent)
+    widget.setAccessibleName(accessible_name)
+    return widget
+
+
 def secret_field(accessible_name: str, parent: QWidget) -> QLineEdit:
     """A line edit for a passphrase: typed characters are not shown."""
     widget = QLineEdit(parent)

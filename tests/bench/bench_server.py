@@ -111,7 +111,7 @@ def api_run(base_url: str, model: str, max_tokens: int, key: str | None) -> Run:
         "stream_options": {"include_usage": True},
     }
     first = last = 0.0
-    tokens = 0
+    tokens = pieces = 0
     with (
         httpx.Client(timeout=600) as client,
         client.stream("POST", f"{base_url}/chat/completions", json=body, headers=headers) as answer,
@@ -121,9 +121,11 @@ def api_run(base_url: str, model: str, max_tokens: int, key: str | None) -> Run:
             if any((c.get("delta") or {}).get("content") for c in chunk.get("choices") or []):
                 last = time.perf_counter()
                 first = first or last
+                pieces += 1
             if chunk.get("usage"):
                 tokens = int(chunk["usage"]["completion_tokens"])
-    return Run(tokens, last - first)
+    # A server that sends no usage (llama_cpp.server) sends one token per chunk.
+    return Run(tokens or pieces, last - first)
 
 
 def _sse_json(lines: Iterable[str]) -> Iterator[dict[str, object]]:
