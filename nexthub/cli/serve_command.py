@@ -114,10 +114,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _api_id(hub: Hub, path: Path, fallback: str) -> str:
     """The id clients send as ``model`` for the model at ``path`` (its registry id)."""
-    for model in hub.models.registry.list():
-        if model.path == path:
-            return model.id
-    return fallback
+    installed = hub.models.registry.at(path)
+    return fallback if installed is None else installed.id
 
 
 def _url(sock: socket.socket) -> str:

@@ -126,6 +126,10 @@ class ModelRegistry:
         starter = self._starter()
         return ([starter] if starter else []) + self._load()
 
+    def at(self, path: Path) -> InstalledModel | None:
+        """The installed model whose file is ``path`` (a loaded model's), or None."""
+        return next((model for model in self.list() if model.path == path), None)
+
     def get(self, id_or_prefix: str) -> InstalledModel:
         """The model with this id, this catalog id, or the only id starting with it.
 

@@ -65,7 +65,7 @@ def watch_engine(engine: Engine, telemetry: Telemetry) -> None:
 
 def model_family(registry: ModelRegistry, path: Path) -> str:
     """The catalog's family of the installed model at ``path``; ``custom`` for any other."""
-    installed = next((m for m in registry.list() if m.path == path), None)
+    installed = registry.at(path)
     if installed is None or installed.catalog_id is None:
         return CUSTOM_FAMILY
     entry = load_catalog().find(installed.catalog_id)

@@ -71,6 +71,8 @@ def test_the_starter_model_is_listed_without_any_step(
     assert (starter.architecture, starter.quantisation) == ("llama", "Q4_1")
     assert registry.default() == starter
     assert registry.get("smollm2-135m-instruct") == starter  # by catalog id
+    assert registry.at(starter_path) == starter  # by its file, as a loaded model is known
+    assert registry.at(starter_path.with_name("other.gguf")) is None
     assert not app_paths.model_registry_file.exists()  # nothing was written
 
 
