@@ -91,7 +91,7 @@ class WebGuiSettings(QWidget):
     @Slot()
     def copy_login_link(self) -> None:
         """Put a fresh one-time login link on the clipboard."""
-        link = self._server.login_link() if self._server is not None else ""
+        link = self._fresh_link()
         if link:
             QApplication.clipboard().setText(link)
             self.link_copied.emit()
@@ -99,6 +99,10 @@ class WebGuiSettings(QWidget):
     @Slot()
     def open_in_browser(self) -> None:
         """Open the web GUI in the default browser, logged in by a fresh link."""
-        link = self._server.login_link() if self._server is not None else ""
+        link = self._fresh_link()
         if link:
             QDesktopServices.openUrl(QUrl(link))
+
+    def _fresh_link(self) -> str:
+        """A new one-time login link ('' without a running server)."""
+        return self._server.login_link() if self._server is not None else ""

@@ -3,16 +3,16 @@
 The server records one :class:`~nexthub.store.usage.ApiCall` per call (no
 content: see store/usage.py). Raw rows older than the retention period in
 Settings (``api_usage_retention_days``, 30 by default) are folded into daily
-totals and deleted. Folding is checked when a call is recorded and when the
-log is opened, at most once an hour: a server that runs for weeks folds as it
-goes, and one started after a month away folds before its first answer.
+totals and deleted. Folding is checked each time a call is recorded, at most
+once an hour (the first call after a start always checks): a server that
+runs for weeks folds as it goes.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from nexthub.store import ChatStore
 from nexthub.store.usage import ApiCall, DailyUsage
@@ -67,7 +67,3 @@ class ApiUsage:
         """Each day's totals, newest first; only the last ``days`` days when given."""
         since = None if days is None else self._clock().date() - timedelta(days=days - 1)
         return self._store.usage.daily_totals(since=since)
-
-    def today(self) -> date:
-        """Today's date as the log counts days (UTC)."""
-        return self._clock().date()
