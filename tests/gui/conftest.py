@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from nexthub.gui.main_thread_gc import MainThreadCollector
+from nexthub.gui.main_window import MainWindow
 from nexthub.gui.startup import Startup
 from nexthub.gui.tasks import TaskRunner
 from nexthub.paths import AppPaths
@@ -91,3 +93,33 @@ def startup(paths: AppPaths, tasks: TaskRunner, qtbot: QtBot) -> Iterator[Startu
         steps.dialog.hide()
     for hub in opened:
         hub.close()
+
+
+@pytest.fixture
+def open_window(
+    qtbot: QtBot, hub: Hub, tasks: TaskRunner, settle: Callable[[], None]
+) -> Iterator[Callable[..., MainWindow]]:
+    """Shows the window for a hub, active; ``load_model`` as MainWindow.start takes it.
+
+    Afterwards whatever the windows started (a load, the web server, their
+    other windows) is stopped.
+    """
+    windows: list[MainWindow] = []
+
+    def show(on: Hub = hub, *, load_model: bool = True) -> MainWindow:
+        window = MainWindow(on, tasks)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT_MS)
+        windows.append(window)
+        window.start(load_model=load_model)
+        return window
+
+    yield show
+    for window in windows:
+        window.loader.cancel()
+        window.web_server.stop_now()
+        window.pages.hide_all()
+    settle()

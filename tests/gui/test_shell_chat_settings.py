@@ -6,14 +6,13 @@ back from the store, as the next session would see it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from nexthub.gui.main_window import MainWindow
-from nexthub.gui.tasks import TaskRunner
 from nexthub.service.hub import Hub
 from tests.gui.page_helpers import WAIT_MS
 from tests.gui.shell_helpers import add_chat
@@ -22,19 +21,14 @@ Idle = Callable[[], None]
 
 
 @pytest.fixture
-def window(qtbot: QtBot, hub: Hub, tasks: TaskRunner, idle: Idle) -> Iterator[MainWindow]:
+def window(open_window: Callable[..., MainWindow], hub: Hub, idle: Idle) -> MainWindow:
     """The window showing a saved chat, without a model loaded."""
     conversation_id, _ = add_chat(hub, "Pirates", "Hello?", "Ahoy.")
-    shown = MainWindow(hub, tasks)
-    qtbot.addWidget(shown)
-    shown.show()
-    shown.start(load_model=False)
+    shown = open_window(load_model=False)
     idle()
     shown.show_conversation(conversation_id)
     idle()
-    yield shown
-    shown.pages.hide_all()
-    idle()
+    return shown
 
 
 def test_a_preset_and_a_system_prompt_are_saved_with_the_chat(

@@ -5,7 +5,7 @@ the Settings hook, accessible names, and problems shown in the banner while the 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,37 +24,12 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from nexthub.gui.main_window import NO_MODEL_MESSAGE, MainWindow
-from nexthub.gui.tasks import TaskRunner
 from nexthub.service.hub import Hub
 from nexthub.store import ChatStore
 from tests.gui.shell_helpers import WAIT_MS, add_chat, rows, select, spy
 
 Settle = Callable[[], None]
 STARTER = "SmolLM2 135M Instruct"
-
-
-@pytest.fixture
-def open_window(
-    qtbot: QtBot, hub: Hub, tasks: TaskRunner, settle: Settle
-) -> Iterator[Callable[..., MainWindow]]:
-    """Shows the window for a hub; ``load_model`` as MainWindow.start takes it."""
-    windows: list[MainWindow] = []
-
-    def show(on: Hub = hub, *, load_model: bool = True) -> MainWindow:
-        window = MainWindow(on, tasks)
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=WAIT_MS)
-        windows.append(window)
-        window.start(load_model=load_model)
-        return window
-
-    yield show
-    for window in windows:
-        window.loader.cancel()
-    settle()
 
 
 def status(window: MainWindow) -> str:

@@ -10,7 +10,7 @@ a key, and a port already taken said plainly.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -20,7 +20,6 @@ from pytestqt.qtbot import QtBot
 
 from nexthub.gui.main_window import MainWindow
 from nexthub.gui.settings_dialog import SettingsDialog
-from nexthub.gui.tasks import TaskRunner
 from nexthub.service.hub import Hub
 from tests.gui.page_helpers import WAIT_MS
 
@@ -28,19 +27,12 @@ Idle = Callable[[], None]
 
 
 @pytest.fixture
-def window(qtbot: QtBot, hub: Hub, tasks: TaskRunner, idle: Idle) -> Iterator[MainWindow]:
+def window(open_window: Callable[..., MainWindow], hub: Hub, idle: Idle) -> MainWindow:
     """The window, started without a model (the web GUI needs none to serve its page)."""
     hub.change_settings(web_port=0)
-    shown = MainWindow(hub, tasks)
-    qtbot.addWidget(shown)
-    shown.show()
-    qtbot.waitExposed(shown)
-    shown.start(load_model=False)
+    shown = open_window(load_model=False)
     idle()
-    yield shown
-    shown.web_server.stop_now()
-    shown.pages.hide_all()
-    idle()
+    return shown
 
 
 def save_web_gui(qtbot: QtBot, window: MainWindow, *, on: bool, port: str = "auto") -> None:
