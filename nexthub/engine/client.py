@@ -46,8 +46,13 @@ from nexthub.engine.types import (
 
 #: Seconds a cancelled request may take to wind down before the worker is killed.
 CANCEL_GRACE_S = 2.0
-#: Seconds to wait for a fresh worker to answer its first command.
-_POLL_S = 0.05
+#: Longest wait for the worker's next message before looking again whether it is alive.
+#: A worker that dies closes its end, which ends the wait at once, so this only
+#: bounds how late a hung worker is noticed. Every wake of the app's process takes
+#: CPU from llama.cpp's threads (TextDeltas already wake it 20 times a second).
+IDLE_POLL_S = 0.25
+#: The wait once a cancel is pending, so one ignored too long is acted on promptly.
+_CANCEL_POLL_S = 0.05
 
 _ERRORS: dict[str, type[EngineError]] = {
     cls.__name__: cls
@@ -273,8 +278,9 @@ class Engine:
     def _receive(self, conn: Connection, crash_error: type[EngineError]) -> object:
         """The next message, noticing a dead worker and a cancel that is ignored too long."""
         while True:
+            wait = IDLE_POLL_S if self._cancel_requested_at is None else _CANCEL_POLL_S
             try:
-                if conn.poll(_POLL_S):
+                if conn.poll(wait):
                     return conn.recv()
             except (EOFError, OSError):
                 raise self._crashed(crash_error) from None

@@ -3,10 +3,11 @@
 Why the C API and not ``llama_cpp.Llama``: Llama's completion loop
 re-detokenizes the whole answer on every token (quadratic), allocates a
 ``n_batch x n_vocab`` float array of scores we never read, and has no hook to
-report or cancel loading. Here each step is: decode one token, sample natively
-(llama.cpp's sampler chain reads the logits in place), look up the new token's
-bytes, check stop strings on a short tail. Python work per token is two ctypes
-calls (sample, decode) and a few lookups, flat however long the answer grows.
+report or cancel loading. Here each step is: decode one token, pick the next
+from the logits in place (llama.cpp's sampler chain, or numpy's argmax for plain
+greedy: ``token_picker.py``), look up the new token's bytes, check stop strings
+on a short tail. Python work per token is two ctypes calls (pick, decode) and a
+few lookups, flat however long the answer grows.
 
 This module imports llama_cpp and must only be imported in the worker.
 """
@@ -14,7 +15,6 @@ This module imports llama_cpp and must only be imported in the worker.
 from __future__ import annotations
 
 import ctypes
-import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,9 +31,10 @@ from nexthub.engine.context_policy import (
     plan_context,
     remember_cut,
 )
-from nexthub.engine.errors import EngineError, GrammarError, ModelLoadError
+from nexthub.engine.errors import EngineError, ModelLoadError
 from nexthub.engine.gpu_fit import use_flash_attention
 from nexthub.engine.llama_embeddings import EmbeddingContext
+from nexthub.engine.token_picker import TokenPicker, make_picker
 from nexthub.engine.types import (
     ChatFinished,
     ChatMessage,
@@ -56,9 +57,6 @@ ShouldStop = Callable[[], bool]
 OnProgress = Callable[[float], bool]
 
 _PIECE_BUFFER = 256
-_REPEAT_WINDOW = 64
-#: Candidates kept before the repeat penalty when top-k is off.
-_GREEDY_PENALTY_TOP_K = 100
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ class LlamaSession:
         self._ctx: llama.llama_context_p | None = None
         self._cached: list[int] = []  # tokens whose keys/values are in the KV cache
         self._trim_memory: TrimMemory | None = None
-        self._eog_biases: ctypes.Array[llama.llama_logit_bias] | None = None
+        self._end_tokens: list[int] | None = None  # end-of-generation ids, for ignore_eos
         self._piece_buffer = ctypes.create_string_buffer(_PIECE_BUFFER)
         self._one_token = (llama.llama_token * 1)()
         self._embedder: EmbeddingContext | None = None  # made on the first embeddings
@@ -236,15 +234,12 @@ class LlamaSession:
         """Tokens these messages take once rendered through the chat template."""
         return len(self.tokenize(self._template.render(messages)))
 
-    def _eog_bias(self) -> ctypes.Array[llama.llama_logit_bias]:
-        """Logit biases that rule out every end-of-generation token (for ignore_eos)."""
-        if self._eog_biases is None:
-            eog = [t for t in range(self._n_vocab) if llama.llama_vocab_is_eog(self._vocab, t)]
-            biases = (llama.llama_logit_bias * len(eog))()
-            for slot, token in zip(biases, eog, strict=True):
-                slot.token, slot.bias = token, float("-inf")
-            self._eog_biases = biases
-        return self._eog_biases
+    def _end_of_generation_tokens(self) -> list[int]:
+        """Every token that ends generation (control tokens included); for ignore_eos."""
+        if self._end_tokens is None:
+            is_eog, vocab = llama.llama_vocab_is_eog, self._vocab
+            self._end_tokens = [t for t in range(self._n_vocab) if is_eog(vocab, t)]
+        return self._end_tokens
 
     # -- answering ----------------------------------------------------------------
 
@@ -340,8 +335,10 @@ class LlamaSession:
         started: float,
     ) -> ChatFinished:
         # Built first, so a grammar llama.cpp refuses fails before any work is done.
-        eog_bias = self._eog_bias() if sampling.ignore_eos else None
-        sampler = _build_sampler(sampling, self._vocab, self._n_vocab, eog_bias)
+        assert self._ctx is not None
+        picker = make_picker(
+            sampling, self._ctx, self._vocab, self._n_vocab, self._end_of_generation_tokens
+        )
         try:
             to_evaluate = prompt[self._reuse_prefix(prompt) :]
             prefill_started = time.perf_counter()
@@ -352,9 +349,9 @@ class LlamaSession:
             clock = _TokenClock()
             reason: FinishReason = "cancelled"
             if prefilled:
-                reason = self._sample_tokens(sampler, sampling, answer, clock, should_stop)
+                reason = self._sample_tokens(picker, sampling, answer, clock, should_stop)
         finally:
-            llama.llama_sampler_free(sampler)
+            picker.close()
         generated = answer.tokens
         text = answer.finish()
         finished = time.perf_counter()
@@ -384,7 +381,7 @@ class LlamaSession:
 
     def _sample_tokens(
         self,
-        sampler: llama.llama_sampler_p,
+        picker: TokenPicker,
         sampling: SamplingSettings,
         answer: AnswerText,
         clock: _TokenClock,
@@ -393,16 +390,17 @@ class LlamaSession:
         """The token loop: sample, show, check limits, evaluate; returns why it ended.
 
         Everything that does not change between tokens is set up once, before the
-        loop: the sampler chain, the one-token batch (it points at ``one``, so only
+        loop: the token picker, the one-token batch (it points at ``one``, so only
         the token in it changes), the limit on the answer's length, and the C
         functions, which are bound to locals. A token seen before then costs two
         ctypes calls (sample, decode), a list lookup for its bytes, the text and
-        stop-string step, and the cancel check.
+        stop-string step, and the cancel check. Picking is one more ctypes call: the
+        sampler chain, or for plain greedy the logits' address before numpy's argmax.
         """
         ctx, one, cached = self._ctx, self._one_token, self._cached
         pieces, vocab = self._pieces, self._vocab
         batch = llama.llama_batch_get_one(one, 1)
-        sample, decode = llama.llama_sampler_sample, llama.llama_decode
+        pick, decode = picker.pick, llama.llama_decode
         is_eog = llama.llama_vocab_is_eog
         # The context is full when the token about to be evaluated has no room left:
         # the answer's n-th token is evaluated into slot len(cached) + n - 1.
@@ -410,7 +408,7 @@ class LlamaSession:
         if sampling.max_tokens is not None:
             limit = min(limit, sampling.max_tokens)
         while True:
-            token: int = sample(sampler, ctx, -1)
+            token = pick()
             clock.tick()
             piece = pieces[token]
             if piece is None:  # the first time this token is sampled
@@ -449,60 +447,3 @@ class _TokenClock:
 def _check_decode(status: int) -> None:
     if status != 0:
         raise EngineError(f"llama.cpp failed to evaluate the tokens (status {status}).")
-
-
-def _build_sampler(
-    sampling: SamplingSettings,
-    vocab: llama.llama_vocab_p,
-    n_vocab: int,
-    eog_bias: ctypes.Array[llama.llama_logit_bias] | None,
-) -> llama.llama_sampler_p:
-    """llama.cpp's own sampler chain, so sampling runs in C on the logits in place.
-
-    Top-k runs before the repeat penalty: llama.h warns that penalties over the
-    whole vocabulary are slow (a hash lookup per token of a 50k-150k
-    vocabulary, every step), and after top-k they touch a few dozen. Then
-    top-p, min-p, temperature and a seeded draw (or greedy at temperature 0).
-
-    A grammar goes first, over the whole vocabulary: after top-k it could
-    find every candidate left against the grammar, and llama.cpp aborts when
-    a token the grammar cannot accept is drawn. Its cost is per token, so an
-    answer without a grammar does not pay it.
-    """
-    chain: llama.llama_sampler_p = llama.llama_sampler_chain_init(
-        llama.llama_sampler_chain_default_params()
-    )
-
-    def add(sampler: llama.llama_sampler_p) -> None:
-        llama.llama_sampler_chain_add(chain, sampler)
-
-    if sampling.grammar is not None:
-        grammar = llama.llama_sampler_init_grammar(vocab, sampling.grammar.encode(), b"root")
-        if not grammar:
-            llama.llama_sampler_free(chain)
-            raise GrammarError("llama.cpp could not parse the grammar (is 'root' defined?).")
-        add(grammar)
-    if eog_bias is not None:
-        add(llama.llama_sampler_init_logit_bias(n_vocab, len(eog_bias), eog_bias))
-    greedy = sampling.temperature <= 0
-    penalise = sampling.repeat_penalty != 1.0
-    top_k = sampling.top_k if sampling.top_k > 0 else (_GREEDY_PENALTY_TOP_K if penalise else 0)
-    if top_k and (not greedy or penalise):
-        add(llama.llama_sampler_init_top_k(top_k))
-    if penalise:
-        add(
-            llama.llama_sampler_init_penalties(
-                n_vocab, _REPEAT_WINDOW, sampling.repeat_penalty, 0, 0
-            )
-        )
-    if greedy:
-        add(llama.llama_sampler_init_greedy())
-        return chain
-    if sampling.top_p < 1.0:
-        add(llama.llama_sampler_init_top_p(sampling.top_p, 1))
-    if sampling.min_p > 0:
-        add(llama.llama_sampler_init_min_p(sampling.min_p, 1))
-    add(llama.llama_sampler_init_temp(sampling.temperature))
-    seed = sampling.seed if sampling.seed is not None else random.getrandbits(32)
-    add(llama.llama_sampler_init_dist(seed))
-    return chain

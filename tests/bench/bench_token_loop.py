@@ -6,10 +6,12 @@ millisecond of Python per token that the performance issue is about. Here the
 worker's real code serves real commands in this process (``Worker``: the
 LlamaSession token loop, the cancel check, the TextDelta stream), while an
 "app" child process sends the commands and reads the events over a socket
-pair, polling as ``Engine`` does. llama_decode, llama_sampler_sample, the
-worker's pipe sends and its stop check are wrapped with perf_counter, so the
-time between two sampled tokens splits into: decode (what llama-bench's tg
-times), sampling (C), pipe sends, stop check, and the rest (Python, ctypes).
+pair, polling as ``Engine`` does. llama_decode, the token picker
+(token_picker.py: numpy's argmax for these greedy answers, llama.cpp's sampler
+chain otherwise), the worker's pipe sends and its stop check are wrapped with
+perf_counter, so the time between two sampled tokens splits into: decode (what
+llama-bench's tg times), picking the token, pipe sends, stop check, and the rest
+(Python, ctypes).
 
 Run (about 2 minutes on 2 cores at the defaults):
     .venv/bin/python tests/bench/bench_token_loop.py [--model PATH] [--threads N]
@@ -33,6 +35,7 @@ from typing import Any
 from bench_engine import CONTEXT_SIZE, DECODE_PROMPT, GREEDY, SEGMENT, machine, starter_model
 
 from nexthub.engine import protocol
+from nexthub.engine.client import IDLE_POLL_S
 from nexthub.engine.hardware import default_threads
 from nexthub.engine.types import ChatFinished, LoadSettings, TextDelta
 from nexthub.engine.worker import Worker, _route_llama_logs
@@ -69,21 +72,24 @@ class Recorder:
         setattr(module, name, timed)
 
     def install(self, worker: Worker) -> None:
-        """Wrap llama.cpp's decode and sample, and the worker's send and stop check."""
+        """Wrap llama.cpp's decode, the token pickers, and the worker's send and stop check."""
         import llama_cpp.llama_cpp as llama  # here only: the app child must not load it
 
+        from nexthub.engine import token_picker
+
         self.wrap(llama, "llama_decode", "decode")
-        self.wrap(llama, "llama_sampler_sample", "sample")
         self.wrap(worker._conn, "send", "send")  # the worker's own pipe, as it sends
         self.wrap(worker, "_stop", "stop")
-        free = llama.llama_sampler_free
+        for kind in (token_picker.LogitsArgmax, token_picker.SamplerChain):
+            self.wrap(kind, "pick", "sample")
+            close = kind.close
 
-        def end_answer(sampler: Any) -> None:  # the loop frees its sampler when it ends
-            free(sampler)
-            self.answers.append(self.now)
-            self.now = Spans()
+            def end_answer(picker: Any, close: Any = close) -> None:  # closed as an answer ends
+                close(picker)
+                self.answers.append(self.now)
+                self.now = Spans()
 
-        llama.llama_sampler_free = end_answer
+            kind.close = end_answer  # type: ignore[method-assign]
 
 
 def within(spans: list[tuple[float, float]], start: float, end: float) -> float:
@@ -141,7 +147,7 @@ def run_app(fd: int, config: dict[str, Any]) -> None:
         conn.send(protocol.CompleteCommand(2 + rep, DECODE_PROMPT, sampling))
         cpu, pieces, messages = time.process_time(), [], 0
         while True:
-            if not conn.poll(0.05):  # Engine._receive's wait
+            if not conn.poll(IDLE_POLL_S):  # Engine._receive's wait
                 continue
             event = conn.recv()
             messages += 1
