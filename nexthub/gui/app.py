@@ -98,7 +98,7 @@ class DesktopApp(QObject):
     ) -> None:
         super().__init__()
         self._app = app
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self.startup = Startup(paths, tasks, self, telemetry)
         self.startup.ready.connect(self._open_window)
         self.startup.abandoned.connect(app.quit)

@@ -81,7 +81,7 @@ class ChatPanel(QWidget):
         super().__init__(parent)
         keep_main_thread_responsive()  # markdown renders on worker threads: see the module
         self._hub = hub
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         # A new chat's session touches nothing until its first message: safe here.
         self._session: ChatSession = hub.open_chat(None)
         self._generation = 0

@@ -52,7 +52,7 @@ class ChatSettingsDialog(QDialog):
         super().__init__(parent)
         self._session = session
         self._hub = hub
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._loader = loader
         self._loaded_id: str | None = None
         self.setWindowTitle("Chat settings")

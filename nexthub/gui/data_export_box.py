@@ -47,7 +47,7 @@ class DataExportBox(QGroupBox):
     def __init__(self, hub: Hub, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__("Export your chats", parent)
         self._hub = hub
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self.setAccessibleName("Export your chats")
         self.conversation = QComboBox(self)
         self.conversation.setAccessibleName("Conversations to export")

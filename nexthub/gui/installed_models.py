@@ -79,7 +79,7 @@ class InstalledModelsView(QWidget):
     ) -> None:
         super().__init__(parent)
         self._hub = hub
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._notice = notice
         self._models: list[InstalledModel] = []
         self._queue: list[Path] = []

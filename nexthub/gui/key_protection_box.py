@@ -39,7 +39,7 @@ class KeyProtectionBox(QGroupBox):
 
     def __init__(self, hub: Hub, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__("How your chats are locked", parent)
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._keys = KeyStore(hub.paths)
         self._current: KeyProtection | None = None
         self.setAccessibleName("How your chats are locked")

@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
     def __init__(self, hub: Hub, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._hub = hub
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._shown: str | None = None
         self._menus_by_title: dict[str, QMenu] = {}
         self.setWindowTitle("NextHub")

@@ -137,7 +137,7 @@ class ModelCatalogView(QScrollArea):
     ) -> None:
         super().__init__(parent)
         self._downloads = downloads
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._notice = notice
         self.rows: dict[str, CatalogRow] = {}
         self._running: str | None = None

@@ -55,7 +55,7 @@ class ModelLoader(QObject):
     ) -> None:
         super().__init__(parent)
         self._hub = hub
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._current: ModelLoad | None = None
         #: Runs its argument when the engine may take another model (see the module docstring).
         self._before_load = before_load or _at_once

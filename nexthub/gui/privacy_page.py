@@ -67,7 +67,7 @@ class PrivacyPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self._hub = hub
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         #: Runs its argument once nothing writes to the store (see the module docstring).
         self._before_wipe = before_wipe or right_away
         self.setAccessibleName("Privacy and data")

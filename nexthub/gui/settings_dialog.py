@@ -58,7 +58,7 @@ class SettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self._hub = hub
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._server = server
         self.setWindowTitle("Settings")
         self.setAccessibleName("Settings")

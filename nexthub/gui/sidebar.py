@@ -76,7 +76,7 @@ class Sidebar(QWidget):
     def __init__(self, hub: Hub, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._hub = hub
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._current: str | None = None
         self._archived = False
         self._limit = PAGE_SIZE

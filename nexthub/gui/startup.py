@@ -82,7 +82,7 @@ class Startup(QObject):
     ) -> None:
         super().__init__(parent)
         self._paths = paths
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         #: The app's telemetry, handed to every Hub opened here.
         self.telemetry = telemetry or open_telemetry(paths)
         self._opening: Opening | None = None

@@ -41,7 +41,7 @@ class TelemetryBox(QGroupBox):
         super().__init__("Usage statistics", parent)
         self.setAccessibleName("Usage statistics")
         self._telemetry = hub.telemetry
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self.switch = QCheckBox(SWITCH_TEXT, self)
         self.switch.setAccessibleName(SWITCH_TEXT)
         self.switch.clicked.connect(self._switched)

@@ -45,7 +45,7 @@ class Uninstaller(QObject):
     ) -> None:
         super().__init__(window)
         self._hub = hub
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._window = window
         #: Runs its argument once nothing writes to the store (an answer is stopped first).
         self._before_wipe = before_wipe or right_away

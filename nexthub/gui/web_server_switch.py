@@ -35,7 +35,7 @@ class WebServerSwitch(QObject):
     def __init__(self, hub: Hub, tasks: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._hub = hub
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._server: BackgroundServer | None = None
         self._busy = False
         self._wanted = False

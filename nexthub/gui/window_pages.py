@@ -72,7 +72,7 @@ class WindowPages(QObject):
         super().__init__(window)
         self._server = server
         self._hub = hub
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._window = window
         self._loader = loader
         self._before_wipe = before_wipe
@@ -168,8 +168,9 @@ class WindowPages(QObject):
 def delete_when_idle(widget: QWidget, tasks: TaskRunner) -> None:
     """Hide ``widget`` now; delete it once no background task is left to call back into it.
 
-    The task runner skips a callback whose widget is gone, but only for bound
-    methods; waiting until nothing is pending covers the other callbacks too.
+    Each widget's own view of the runner skips callbacks once the widget is
+    gone (``TaskRunner.owned_by``); waiting until nothing is pending also
+    lets the work behind them (a wipe, a save) finish before the page goes.
     """
     widget.hide()
     timer = QTimer(widget)

@@ -50,3 +50,43 @@ def _alive(widget: QLabel) -> bool:
     import shiboken6
 
     return bool(shiboken6.isValid(widget))
+
+
+def test_a_deleted_owner_is_not_called_back_through_a_lambda_either(
+    qtbot: QtBot, tasks: TaskRunner
+) -> None:
+    release = threading.Event()
+    label = QLabel()
+    called: list[str] = []
+    owned = tasks.owned_by(label)
+    owned.run(lambda: release.wait(5) and "late", called.append)
+    owned.run(lambda: release.wait(5) and 1 / 0, on_error=lambda error: called.append("error"))
+    label.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(label))
+    release.set()
+    qtbot.waitUntil(lambda: tasks.pending() == 0)  # the owner's view shares the count
+    owned.call_on_main_thread(lambda: called.append("queued"))
+    qtbot.wait(50)
+    assert called == []
+
+
+def test_a_living_owner_is_called_back_through_its_view(qtbot: QtBot, tasks: TaskRunner) -> None:
+    label = QLabel()
+    owned = tasks.owned_by(label)
+    owned.run(lambda: "done", label.setText)
+    owned.call_on_main_thread(lambda: label.setToolTip("queued"))
+    qtbot.waitUntil(lambda: label.text() == "done" and label.toolTip() == "queued")
+
+
+def test_without_an_owned_view_a_plain_callback_still_runs_after_the_widget_is_gone(
+    qtbot: QtBot, tasks: TaskRunner
+) -> None:
+    """Why widgets take a view: the plain runner cannot see whom such a callback serves."""
+    release = threading.Event()
+    label = QLabel()
+    called: list[str] = []
+    tasks.run(lambda: release.wait(5) and "late", called.append)
+    label.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(label))
+    release.set()
+    qtbot.waitUntil(lambda: called == ["late"])

@@ -47,7 +47,7 @@ class AnswerStream(QObject):
 
     def __init__(self, tasks: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._lock = threading.Lock()
         self._text: list[str] = []
         self._trimmed: list[ContextTrimmed] = []

@@ -46,7 +46,7 @@ class CodeColours(QObject):
         super().__init__(view)
         self._model = model
         self._view = view
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._theme = theme
         self._shown = theme()
         #: Counts restyles: a newer one makes the batches of an older one stale.

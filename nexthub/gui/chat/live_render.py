@@ -64,7 +64,7 @@ class LiveAnswer(QObject):
     ) -> None:
         super().__init__(parent)
         self._document = document
-        self._tasks = tasks
+        self._tasks = tasks.owned_by(self)
         self._theme = theme
         self._on_changed = on_changed
         self._pieces: list[str] = []
