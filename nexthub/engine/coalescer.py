@@ -22,13 +22,16 @@ from nexthub.engine.types import TextDelta
 
 #: Least time between two TextDelta messages of one answer, in seconds.
 #:
-#: Why 50 ms: one message per token cost the worker 0.16-0.37 ms and the app
-#: another 0.12 ms of CPU, against 11-14 ms per token for the starter model on
-#: two cores: 2-5% of decode speed lost to the pipe alone, and far more on a
-#: GPU, where a token takes a few milliseconds. 20 updates a second still reads
-#: as smooth streaming in a terminal, a window or a browser, and a slow model
-#: (a token every 50 ms or more) still sends every token at once.
-DELTA_INTERVAL_S = 0.05
+#: Why 100 ms: every message wakes the app's process, and where llama.cpp's
+#: threads hold every core that wake stalls them all at their next barrier.
+#: On two vCPUs with the starter model (7-8 ms a token) one message per token
+#: cost 2-5% of decode speed; one per 50 ms cost 0.4-1.9% against a single
+#: message per answer, in two runs of 8-10 paired answers (docs/PERFORMANCE.md),
+#: and 100 ms halves the wake-ups. Ten updates a second still read as
+#: streaming in a terminal, a window or a browser (the window redraws Markdown
+#: at most every 250 ms anyway), the first piece goes at once, and a model
+#: slower than a token per 100 ms still sends every token as it comes.
+DELTA_INTERVAL_S = 0.1
 
 
 class DeltaCoalescer:

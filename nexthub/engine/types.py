@@ -179,7 +179,7 @@ class TextDelta:
 
     Pieces are not tokens: the worker sends the first piece at once, then
     gathers the text of the following tokens and sends it at most every
-    ``DELTA_INTERVAL_S`` (50 ms; see ``coalescer.py``).
+    ``DELTA_INTERVAL_S`` (100 ms; see ``coalescer.py``).
     """
 
     text: str

@@ -22,7 +22,7 @@ engine per size) and NextHub's decode prompt's depth (llama-bench's -d): the
 KV cache's size alone moves llama.cpp's decode speed by a few percent. Decode
 rates and per-segment times are measured in the parent from the arrival times
 of TextDelta events and the token count each carries (the worker sends one
-every 50 ms, not one per token); the worker's own Timings are shown beside
+every 100 ms, not one per token); the worker's own Timings are shown beside
 them. Prompt speed is evaluated tokens over the
 worker's time to first token, which also covers tokenization and the first
 sample. Flash attention is set on both sides as NextHub sets it: off when no
@@ -153,7 +153,7 @@ class Answer:
     def ms_per_token(self, first: int, last: int) -> float:
         """Mean ms per token from token ``first`` to token ``last``.
 
-        Deltas come every 50 ms (a few tokens each), so the span runs from the
+        Deltas come every 100 ms (a few tokens each), so the span runs from the
         first delta that includes token ``first`` to the first that includes
         ``last``, and is divided by the tokens actually between them.
         """

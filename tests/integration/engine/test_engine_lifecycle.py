@@ -67,7 +67,7 @@ def test_killing_the_worker_mid_answer_keeps_the_text_and_the_next_request_works
         for event in engine.chat(PROMPT, LONG):
             if isinstance(event, TextDelta):
                 received.append(event.text)
-                if len(received) == 10:
+                if len(received) == 3:  # a few pieces in (one per 100 ms), well before the end
                     engine.kill_worker()
             else:
                 final = event
@@ -75,7 +75,7 @@ def test_killing_the_worker_mid_answer_keeps_the_text_and_the_next_request_works
         assert final.finish_reason == "error"  # type: ignore[attr-defined]
         assert "stopped unexpectedly" in (final.error or "")  # type: ignore[attr-defined]
         assert final.text == "".join(received)  # type: ignore[attr-defined]
-        assert len(received) >= 10
+        assert len(received) >= 3
 
         # The next request starts a fresh worker with the same model, unprompted.
         _, answer = run_chat(engine, [ChatMessage("user", "Say hello.")])

@@ -33,7 +33,7 @@ def test_a_long_answer_arrives_in_far_fewer_messages_than_tokens(engine: Engine)
     # At most one message per interval while tokens come (the worker's own clock: first
     # to last token), plus the one with the first token and the last one. At 2 threads
     # the starter model makes 60-100 tokens/s, so one message per token would break this;
-    # a machine slower than a token per 50 ms sends every token, and meets it anyway.
+    # a machine slower than a token per 100 ms sends every token, and meets it anyway.
     decoding_s = (final.usage.completion_tokens - 1) / final.timings.decode_tokens_per_s
     assert len(deltas) <= 2 + decoding_s / DELTA_INTERVAL_S
     # Each message says how far the answer has got; the last, all of it.

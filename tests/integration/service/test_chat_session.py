@@ -107,7 +107,7 @@ def test_a_worker_crash_mid_answer_keeps_the_text_and_the_conversation_goes_on(
         for event in session.send("Write a long poem about rain."):
             if isinstance(event, TextDelta):
                 pieces += 1
-                if pieces == 10:
+                if pieces == 3:  # a few pieces in (one per 100 ms), well before the end
                     engine.kill_worker()
         saved = store.current_branch(session.conversation_id or "")[-1]
         assert saved.finish_reason == "error" and saved.content
