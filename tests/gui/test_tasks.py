@@ -40,9 +40,7 @@ def test_a_widget_deleted_while_its_task_ran_is_not_called_back(
     release = threading.Event()
     label = QLabel()
     tasks.run(lambda: release.wait(5) and "late", label.setText)
-    label.deleteLater()
-    qtbot.waitUntil(lambda: not _alive(label))
-    release.set()
+    _delete_then_let_the_work_end(qtbot, label, release)
     qtbot.waitUntil(lambda: tasks.pending() == 0)  # delivered, skipped, no RuntimeError
 
 
@@ -50,6 +48,13 @@ def _alive(widget: QLabel) -> bool:
     import shiboken6
 
     return bool(shiboken6.isValid(widget))
+
+
+def _delete_then_let_the_work_end(qtbot: QtBot, widget: QLabel, release: threading.Event) -> None:
+    """Delete ``widget`` while its task still runs, then let the task finish."""
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(widget))
+    release.set()
 
 
 def test_a_deleted_owner_is_not_called_back_through_a_lambda_either(
@@ -61,9 +66,7 @@ def test_a_deleted_owner_is_not_called_back_through_a_lambda_either(
     owned = tasks.owned_by(label)
     owned.run(lambda: release.wait(5) and "late", called.append)
     owned.run(lambda: release.wait(5) and 1 / 0, on_error=lambda error: called.append("error"))
-    label.deleteLater()
-    qtbot.waitUntil(lambda: not _alive(label))
-    release.set()
+    _delete_then_let_the_work_end(qtbot, label, release)
     qtbot.waitUntil(lambda: tasks.pending() == 0)  # the owner's view shares the count
     owned.call_on_main_thread(lambda: called.append("queued"))
     qtbot.wait(50)
@@ -86,7 +89,5 @@ def test_without_an_owned_view_a_plain_callback_still_runs_after_the_widget_is_g
     label = QLabel()
     called: list[str] = []
     tasks.run(lambda: release.wait(5) and "late", called.append)
-    label.deleteLater()
-    qtbot.waitUntil(lambda: not _alive(label))
-    release.set()
+    _delete_then_let_the_work_end(qtbot, label, release)
     qtbot.waitUntil(lambda: called == ["late"])
