@@ -75,6 +75,7 @@ class Engine:
         self._loaded: tuple[Path, LoadSettings] | None = None
         self._model_info: ModelInfo | None = None
         self._worker_died = False
+        self._closed = False  # after close(), no request may start a worker again
         #: Called with the exit status (negative: a signal) when the worker dies unexpectedly.
         self.on_worker_exit: Callable[[int | None], None] | None = None
         #: Called when a worker is started again after one died.
@@ -156,7 +157,13 @@ class Engine:
             return reply
 
     def close(self) -> None:
-        """Stop the worker (frees everything it held)."""
+        """Stop the worker (frees everything it held); the engine takes no request after this.
+
+        A request still waiting for its turn (a load queued by a window that is
+        closing) would otherwise start a fresh worker after the app let go of
+        the engine, and that worker would hold the model until the app exits.
+        """
+        self._closed = True
         self.cancel()
         with self._request_lock:
             self._stop_worker()
@@ -309,6 +316,8 @@ class Engine:
         )
 
     def _ensure_worker(self) -> Connection:
+        if self._closed:
+            raise EngineError("The engine was closed: NextHub is shutting it down.")
         if self._worker_alive():
             assert self._conn is not None
             return self._conn

@@ -26,7 +26,10 @@ HELLO = [ChatMessage("user", "What is the capital of France?")]
 def test_answer_streams_as_pieces_then_ends_with_usage_and_timings(engine: Engine) -> None:
     events, final = run_chat(engine, HELLO)
     deltas = [e for e in events if isinstance(e, TextDelta)]
-    assert len(deltas) > 3, "the answer should arrive in several pieces"
+    # The first piece goes as soon as it has text; the rest follow (one piece per
+    # 100 ms, so how many depends on the machine's speed, not checked here).
+    assert len(deltas) >= 2, "the answer should arrive in pieces, not all at the end"
+    assert deltas[0].completion_tokens < final.usage.completion_tokens
     assert "Paris" in final.text
     assert final.finish_reason in {"stop", "length"}
     assert final.usage.prompt_tokens > 5

@@ -13,6 +13,7 @@ import pytest
 from nexthub.engine import (
     ChatMessage,
     Engine,
+    EngineError,
     LoadSettings,
     ModelLoadError,
     NoModelLoadedError,
@@ -183,3 +184,19 @@ def test_a_reader_that_stops_at_the_final_event_keeps_the_worker_and_its_cache(
         _, follow_up = run_chat(engine, history)
         assert engine.worker_pid == pid, "the worker must not be killed"
         assert follow_up.usage.prompt_tokens_cached > 0, "the KV cache must survive"
+
+
+def test_a_request_after_close_is_refused_and_starts_no_worker(starter_model_path: Path) -> None:
+    # A window closing while its model load waits in the task queue must not leave a
+    # fresh worker holding the model once the app has let go of the engine.
+    engine = Engine()
+    engine.load(starter_model_path, SETTINGS)
+    first_pid = engine.worker_pid
+    assert first_pid is not None
+    engine.close()
+    with pytest.raises(EngineError, match="closed"):
+        engine.load(starter_model_path, SETTINGS)
+    with pytest.raises(EngineError):  # "no model is loaded": close() unloaded it
+        list(engine.chat([ChatMessage("user", "Hello?")]))
+    assert engine.worker_pid is None
+    assert not psutil.pid_exists(first_pid) or psutil.Process(first_pid).status() == "zombie"
