@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from nexthub.engine import SamplingSettings
+from nexthub.service.settings_form import typed_whole_number
 
 #: name -> (temperature, top_p), in the order a list shows them.
 PRESETS: dict[str, tuple[float, float]] = {
@@ -78,14 +79,10 @@ def _number(text: str, label: str, low: float, high: float, problems: list[str])
 
 
 def _whole(text: str, label: str, minimum: int, problems: list[str]) -> int | None:
-    cleaned = text.strip().replace(",", "").replace("_", "")
+    cleaned, value = typed_whole_number(text)
     if not cleaned:
         return None
-    try:
-        value = int(cleaned)
-    except ValueError:
-        value = minimum - 1
-    if value < minimum:
+    if value is None or value < minimum:
         problems.append(f"{label} must be empty or a whole number of {minimum} or more.")
         return None
     return value

@@ -57,6 +57,19 @@ class SettingsForm:
         return changes
 
 
+def typed_whole_number(text: str) -> tuple[str, int | None]:
+    """What was typed without spaces around it or digit-group marks ("4,096", "4_096"),
+    and the whole number that is (None for none: empty, a word, a fraction).
+
+    Every form reads typed whole numbers this way; each decides what empty means.
+    """
+    cleaned = text.strip().replace(",", "").replace("_", "")
+    try:
+        return cleaned, int(cleaned)
+    except ValueError:
+        return cleaned, None
+
+
 def _read(
     text: str,
     label: str,
@@ -66,13 +79,9 @@ def _read(
     auto: int | Literal["auto"] | None,
 ) -> Any:
     """A whole number of at least ``minimum``, or ``auto`` for "auto" (or nothing)."""
-    cleaned = text.strip().replace(",", "").replace("_", "").lower()
-    if cleaned in _AUTO_WORDS:
+    cleaned, number = typed_whole_number(text)
+    if cleaned.lower() in _AUTO_WORDS:
         return auto
-    try:
-        number = int(cleaned)
-    except ValueError:
-        number = minimum - 1
-    if number < minimum:
+    if number is None or number < minimum:
         problems.append(f"{label} must be '{AUTO_TEXT}' or a whole number of {minimum} or more.")
     return number
