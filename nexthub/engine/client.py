@@ -49,7 +49,7 @@ CANCEL_GRACE_S = 2.0
 #: Longest wait for the worker's next message before looking again whether it is alive.
 #: A worker that dies closes its end, which ends the wait at once, so this only
 #: bounds how late a hung worker is noticed. Every wake of the app's process takes
-#: CPU from llama.cpp's threads (TextDeltas already wake it 20 times a second).
+#: CPU from llama.cpp's threads (TextDeltas already wake it 10 times a second).
 IDLE_POLL_S = 0.25
 #: The wait once a cancel is pending, so one ignored too long is acted on promptly.
 _CANCEL_POLL_S = 0.05

@@ -393,9 +393,9 @@ class LlamaSession:
         loop: the token picker, the one-token batch (it points at ``one``, so only
         the token in it changes), the limit on the answer's length, and the C
         functions, which are bound to locals. A token seen before then costs two
-        ctypes calls (sample, decode), a list lookup for its bytes, the text and
-        stop-string step, and the cancel check. Picking is one more ctypes call: the
-        sampler chain, or for plain greedy the logits' address before numpy's argmax.
+        ctypes calls (pick: the sampler chain, or for plain greedy the logits'
+        address before numpy's argmax; decode), a list lookup for its bytes, the
+        text and stop-string step, and the cancel check.
         """
         ctx, one, cached = self._ctx, self._one_token, self._cached
         pieces, vocab = self._pieces, self._vocab
